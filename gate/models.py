@@ -1,0 +1,181 @@
+"""Frozen result types shared by every stage. Policy types live in policy.py."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class RiskLevel(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+    @property
+    def rank(self) -> int:
+        return _RISK_RANK[self]
+
+    def at_least(self, other: RiskLevel) -> RiskLevel:
+        return self if self.rank >= other.rank else other
+
+
+_RISK_RANK = {RiskLevel.LOW: 0, RiskLevel.MEDIUM: 1, RiskLevel.HIGH: 2}
+
+
+def max_risk(*levels: RiskLevel) -> RiskLevel:
+    return max(levels, key=lambda level: level.rank, default=RiskLevel.LOW)
+
+
+class Category(StrEnum):
+    """What kind of change this is. Only docs, tests and (verified) fix can be exempt."""
+
+    DOCS = "docs"
+    TESTS = "tests"
+    FIX = "fix"
+    CODE = "code"
+    CONFIG = "config"
+    INFRA = "infra"
+    DEPENDENCIES = "dependencies"
+    MIGRATION = "migration"
+    CI = "ci"
+
+
+Alert = Literal["none", "ticket", "page"]
+SLOStatus = Literal["ok", "inconclusive"]
+Outcome = Literal["pass", "warn", "fail", "inconclusive"]
+
+# The burn-rate windows DESIGN §3 measures for every SLO, shortest first.
+BURN_WINDOWS: tuple[str, ...] = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
+
+
+class Sample(Frozen):
+    """One series of an instant-query result."""
+
+    labels: dict[str, str]
+    value: float
+
+
+class QueryRecord(Frozen):
+    """A query slo-gate sent and what came back: kept for the audit log and for replay."""
+
+    slo: str
+    expr: str
+    at: float
+    samples: list[Sample] = Field(default_factory=list)
+    error: str | None = None
+
+
+class WindowCounts(Frozen):
+    """Bad and total events over one window, as read from the batched query.
+
+    `total` is None when the total query returned no series at all (absent data).
+    """
+
+    window: str
+    seconds: float
+    bad: float | None
+    total: float | None
+
+
+class SLOBudget(Frozen):
+    name: str
+    objective: float
+    window: str
+    window_seconds: float
+    budget_remaining: float | None = None
+    error_ratio: float | None = None
+    burn_rates: dict[str, float | None] = Field(default_factory=dict)
+    alert: Alert = "none"
+    alert_reasons: list[str] = Field(default_factory=list)
+    exhaustion_hours: float | None = None
+    events: float | None = None
+    status: SLOStatus = "ok"
+    reason: str | None = None
+    queries: list[QueryRecord] = Field(default_factory=list)
+
+
+class ServiceBudget(Frozen):
+    service: str
+    policy: str
+    policy_sha256: str
+    slos: list[SLOBudget]
+
+    @property
+    def lowest_remaining(self) -> float | None:
+        values = [s.budget_remaining for s in self.slos if s.budget_remaining is not None]
+        return min(values) if values else None
+
+
+class ChangedFile(Frozen):
+    path: str
+    old_path: str | None = None
+    added: int = 0
+    removed: int = 0
+    binary: bool = False
+    status: Literal["added", "modified", "deleted", "renamed"] = "modified"
+
+
+class RiskAssessment(Frozen):
+    """One opinion about the change: the rules, the labels, or the model."""
+
+    source: Literal["rules", "labels", "llm"]
+    risk: RiskLevel
+    category: Category | None = None
+    reasons: list[str] = Field(default_factory=list)
+    model: str | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cost_usd: float | None = None
+
+
+class ChangeRisk(Frozen):
+    risk: RiskLevel
+    category: Category
+    floor: RiskLevel
+    assessments: list[RiskAssessment] = Field(default_factory=list)
+    files: list[ChangedFile] = Field(default_factory=list)
+    lines_added: int = 0
+    lines_removed: int = 0
+    llm_used: bool = False
+    llm_note: str | None = None
+
+    @property
+    def reasons(self) -> list[str]:
+        return [reason for a in self.assessments for reason in a.reasons]
+
+
+class Override(Frozen):
+    """A label that asks the gate to let a change through; honoured only when verified."""
+
+    kind: Literal["override", "fix"]
+    label: str
+    honoured: bool
+    actor: str | None = None
+    reason: str
+
+
+class Reason(Frozen):
+    code: str
+    message: str
+
+
+class Tier(Frozen):
+    index: int
+    above: float | None
+    allow: list[RiskLevel]
+
+
+class Decision(Frozen):
+    outcome: Outcome
+    exit_code: int
+    reasons: list[Reason]
+    tier: Tier | None = None
+    advisory: bool = False
+    would_have: Outcome | None = None
+    override: Override | None = None
