@@ -1,0 +1,13 @@
+"""Real-Prometheus test fixture: deterministic SLO scenarios backfilled with promtool."""
+
+from .scenarios import END_TIME, SCENARIOS, Scenario
+from .server import FixturePrometheus, FixtureUnavailable, running_fixture_prometheus
+
+__all__ = [
+    "END_TIME",
+    "SCENARIOS",
+    "FixturePrometheus",
+    "FixtureUnavailable",
+    "Scenario",
+    "running_fixture_prometheus",
+]

@@ -1,0 +1,286 @@
+"""Backfill the scenarios into a TSDB (cached on disk) and run a real Prometheus on it.
+
+Usable outside pytest::
+
+    from tests.promfixture.server import running_fixture_prometheus
+
+    with running_fixture_prometheus() as prom:
+        prom.url, prom.end_time, prom.scenarios
+        prom.query('sum(increase(http_requests_total{job="checkout"}[30d]))')
+
+OpenMetrics format choice: every family is declared ``# TYPE <sample name> unknown`` (e.g.
+``http_requests_total``, ``http_request_duration_seconds_bucket``), with the sample names exactly as
+queried. promtool 2.42 also accepts ``counter`` families, but ``unknown`` needs no suffix rules and
+Prometheus' TSDB stores no type anyway, so queries see the same thing.
+
+Backfill speed: ``promtool tsdb create-blocks-from openmetrics`` re-reads the whole input once per
+2-hour block, so the cost is (number of blocks x file size). We therefore split the data into one
+OpenMetrics file per UTC day (day boundaries are 2-hour-block boundaries, so blocks never overlap)
+and run promtool on the files in parallel; the result is cached under
+``$SLO_GATE_TSDB_CACHE`` or ``$XDG_CACHE_HOME/slo-gate-tests`` (default ``~/.cache/slo-gate-tests``)
+as ``tsdb-<sha256 of the generator sources + promtool version>``. Each run copies the cache to a
+temp dir, so Prometheus never writes into it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from . import scenarios as sc
+
+_HERE = Path(__file__).resolve().parent
+GENERATOR_SOURCES = (_HERE / "scenarios.py", _HERE / "server.py")
+PROMETHEUS_CONFIG = "global:\n  evaluation_interval: 1h\nscrape_configs: []\n"
+
+
+class FixtureUnavailable(RuntimeError):
+    """prometheus/promtool missing or the fixture could not start."""
+
+
+@dataclass(frozen=True)
+class Binaries:
+    prometheus: str
+    promtool: str
+
+
+def find_binaries() -> Binaries:
+    """Locate prometheus and promtool (``SLO_GATE_PROMETHEUS_BIN``/``SLO_GATE_PROMTOOL_BIN`` override)."""
+    found = {}
+    for name in ("prometheus", "promtool"):
+        env = os.environ.get(f"SLO_GATE_{name.upper()}_BIN")
+        path = (
+            env or shutil.which(name) or (f"/usr/bin/{name}" if Path(f"/usr/bin/{name}").exists() else None)
+        )
+        if not path or not Path(path).exists():
+            raise FixtureUnavailable(
+                f"{name} binary not found (install with `apt-get install -y prometheus`, "
+                f"or set SLO_GATE_{name.upper()}_BIN)"
+            )
+        found[name] = path
+    return Binaries(prometheus=found["prometheus"], promtool=found["promtool"])
+
+
+def cache_root() -> Path:
+    if env := os.environ.get("SLO_GATE_TSDB_CACHE"):
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "slo-gate-tests"
+
+
+def generator_hash(promtool: str) -> str:
+    h = hashlib.sha256()
+    for f in GENERATOR_SOURCES:
+        h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+    version = subprocess.run([promtool, "--version"], capture_output=True, text=True, check=False)
+    h.update((version.stdout + version.stderr).encode())
+    return h.hexdigest()
+
+
+# ---- OpenMetrics generation ---------------------------------------------------------------------
+
+
+def _labels(labels: tuple[tuple[str, str], ...]) -> str:
+    return "{" + ",".join(f'{k}="{v}"' for k, v in labels) + "}"
+
+
+def write_openmetrics(out_dir: Path) -> list[Path]:
+    """Write the scenarios as one OpenMetrics file per UTC day; returns the files."""
+    times = sc.sample_times()
+    # chunk -> family -> lines ; families and series keep a stable order
+    chunks: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for scenario, series in sc.all_series():
+        prefix = series.metric + _labels(series.labels) + " "
+        for t, value in scenario.counter_values(series.what, times):
+            chunks[t // sc.DAY][series.metric].append(f"{prefix}{value!r} {t}")
+    files = []
+    for day, families in sorted(chunks.items()):
+        path = out_dir / f"day-{day}.om"
+        with path.open("w") as fh:
+            for family, lines in families.items():
+                fh.write(f"# TYPE {family} unknown\n")
+                fh.write("\n".join(lines))
+                fh.write("\n")
+            fh.write("# EOF\n")
+        files.append(path)
+    return files
+
+
+def build_tsdb(dest: Path, promtool: str) -> None:
+    """Generate the data and backfill it into a fresh TSDB directory ``dest``."""
+    dest.mkdir(parents=True)
+    with tempfile.TemporaryDirectory(prefix="slo-gate-om-") as tmp:
+        files = write_openmetrics(Path(tmp))
+
+        def backfill(f: Path) -> Path:
+            out = Path(tmp) / (f.stem + ".tsdb")
+            proc = subprocess.run(
+                [promtool, "tsdb", "create-blocks-from", "openmetrics", "-q", str(f), str(out)],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if proc.returncode != 0:
+                raise FixtureUnavailable(f"promtool backfill of {f.name} failed: {proc.stderr.strip()}")
+            return out
+
+        with ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
+            outs = list(pool.map(backfill, files))
+        for out in outs:
+            for block in out.iterdir():
+                if block.is_dir() and (block / "meta.json").exists():
+                    block.rename(dest / block.name)
+
+
+def cached_tsdb(binaries: Binaries | None = None) -> Path:
+    """Path of the cached TSDB for the current generator, building it if needed (process-safe)."""
+    binaries = binaries or find_binaries()
+    root = cache_root()
+    root.mkdir(parents=True, exist_ok=True)
+    final = root / f"tsdb-{generator_hash(binaries.promtool)[:32]}"
+    if (final / ".complete").exists():
+        return final
+    with (root / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (final / ".complete").exists():
+            return final
+        shutil.rmtree(final, ignore_errors=True)
+        staging = Path(tempfile.mkdtemp(prefix="building-", dir=root))
+        try:
+            build_tsdb(staging / "tsdb", binaries.promtool)
+            (staging / "tsdb" / ".complete").write_text(str(time.time()))
+            (staging / "tsdb").rename(final)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        for stale in root.glob("tsdb-*"):  # TSDBs of older generator versions
+            if stale != final:
+                shutil.rmtree(stale, ignore_errors=True)
+    return final
+
+
+# ---- running Prometheus -------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class FixturePrometheus:
+    url: str
+    end_time: float
+    scenarios: dict[str, sc.Scenario]
+    tsdb_path: Path
+
+    def query(self, expr: str, at: float | None = None) -> list[dict[str, Any]]:
+        """Instant query at ``at`` (default: the data's end time); returns the result vector."""
+        resp = httpx.get(
+            f"{self.url}/api/v1/query",
+            params={"query": expr, "time": repr(self.end_time if at is None else at)},
+            timeout=30,
+        )
+        resp.raise_for_status()
+        body = resp.json()
+        if body.get("status") != "success":
+            raise RuntimeError(f"query {expr!r} failed: {body}")
+        data = body["data"]
+        if data["resultType"] == "scalar":
+            return [{"metric": {}, "value": data["result"]}]
+        return list(data["result"])
+
+    def query_value(self, expr: str, at: float | None = None) -> float:
+        """Value of a query that must return exactly one sample."""
+        result = self.query(expr, at)
+        if len(result) != 1:
+            raise AssertionError(f"expected one sample for {expr!r}, got {result}")
+        return float(result[0]["value"][1])
+
+
+def _wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise FixtureUnavailable(
+                f"prometheus exited with {proc.returncode}: {log.read_text(errors='replace')[-2000:]}"
+            )
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{url}/-/ready", timeout=2).status_code == 200:
+                return
+        time.sleep(0.1)
+    raise FixtureUnavailable(
+        f"prometheus not ready after {timeout}s: {log.read_text(errors='replace')[-2000:]}"
+    )
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def running_fixture_prometheus(ready_timeout: float = 60.0) -> Iterator[FixturePrometheus]:
+    """Start Prometheus on a private copy of the cached scenario TSDB; stop it on exit."""
+    binaries = find_binaries()
+    source = cached_tsdb(binaries)
+    with tempfile.TemporaryDirectory(prefix="slo-gate-prom-") as tmp:
+        data = Path(tmp) / "data"
+        shutil.copytree(source, data, ignore=shutil.ignore_patterns(".complete"))
+        config = Path(tmp) / "prometheus.yml"
+        config.write_text(PROMETHEUS_CONFIG)
+        log = Path(tmp) / "prometheus.log"
+        for attempt in range(3):
+            port = _free_port()
+            url = f"http://127.0.0.1:{port}"
+            with log.open("wb") as logf:
+                proc = subprocess.Popen(
+                    [
+                        binaries.prometheus,
+                        f"--config.file={config}",
+                        f"--storage.tsdb.path={data}",
+                        "--storage.tsdb.retention.time=3650d",
+                        # keep the backfilled 2h blocks as they are: no background compaction
+                        "--storage.tsdb.min-block-duration=2h",
+                        "--storage.tsdb.max-block-duration=2h",
+                        f"--web.listen-address=127.0.0.1:{port}",
+                        "--log.level=warn",
+                    ],
+                    stdout=logf,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                )
+            try:
+                _wait_ready(url, proc, log, ready_timeout)
+            except FixtureUnavailable:
+                _stop(proc)
+                if attempt == 2 or "address already in use" not in log.read_text(errors="replace"):
+                    raise
+                continue
+            try:
+                yield FixturePrometheus(
+                    url=url, end_time=float(sc.END_TIME), scenarios=sc.SCENARIOS, tsdb_path=data
+                )
+            finally:
+                _stop(proc)
+            return
