@@ -179,3 +179,32 @@ class Decision(Frozen):
     advisory: bool = False
     would_have: Outcome | None = None
     override: Override | None = None
+
+
+class ServiceResult(Frozen):
+    """One policy's verdict: its budgets, the change as its rules see it, and the decision."""
+
+    budgets: ServiceBudget
+    change: ChangeRisk
+    decision: Decision
+
+
+class SkippedPolicy(Frozen):
+    service: str
+    policy: str
+    reason: str
+
+
+class GateRun(Frozen):
+    """Everything one `slo-gate check` produced; renderers and sinks read only this."""
+
+    evaluated_at: float
+    outcome: Outcome
+    exit_code: int
+    services: list[ServiceResult]
+    skipped: list[SkippedPolicy] = Field(default_factory=list)
+    change: ChangeRisk
+    override: Override | None = None
+    fix: Override | None = None
+    metrics_source: str = ""
+    audit: dict[str, str] | None = None

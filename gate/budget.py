@@ -1,0 +1,197 @@
+"""PURE error-budget math (DESIGN §3). No I/O, no clock: every time comes in as an argument.
+
+- Error budget EB = 1 - objective/100; error ratio r(w) = bad(w)/total(w), a ratio of sums.
+- Remaining = 1 - r(P)/EB (P = SLO window, or the time since a calendar period began).
+- Burn rate b(w) = r(w)/EB; consuming at b for t costs b*t/P of the budget.
+- Multiwindow alerts (SRE Workbook) with thresholds scaled for P: budget_share * P / long_window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from gate.models import BURN_WINDOWS, Alert, QueryRecord, SLOBudget, WindowCounts
+from gate.policy import CalendarWindow, parse_duration
+
+SLO_WINDOW = "slo"  # the name under which the whole SLO window is measured
+HOUR = 3600.0
+
+
+@dataclass(frozen=True)
+class AlertRule:
+    """Both windows must burn faster than `threshold` for the alert to fire."""
+
+    severity: Alert
+    long_window: str
+    short_window: str
+    budget_share: float
+
+    def threshold(self, period_seconds: float) -> float:
+        return self.budget_share * period_seconds / parse_duration(self.long_window)
+
+
+# SRE Workbook, table 5-8: 2% of budget in 1h, 5% in 6h (page); 10% in 1d, 10% in 3d (ticket).
+ALERT_RULES: tuple[AlertRule, ...] = (
+    AlertRule("page", "1h", "5m", 0.02),
+    AlertRule("page", "6h", "30m", 0.05),
+    AlertRule("ticket", "1d", "2h", 0.10),
+    AlertRule("ticket", "3d", "6h", 0.10),
+)
+
+
+def error_budget(objective_percent: float) -> float:
+    return 1.0 - objective_percent / 100.0
+
+
+def error_ratio(counts: WindowCounts) -> float | None:
+    """bad/total over the window; None when there was no traffic to judge."""
+    if counts.total is None or counts.total <= 0:
+        return None
+    return (counts.bad or 0.0) / counts.total
+
+
+def burn_rate(ratio: float | None, budget: float) -> float | None:
+    return None if ratio is None else ratio / budget
+
+
+def budget_cost(burn: float, seconds: float, period_seconds: float) -> float:
+    """Fraction of the whole budget spent burning at `burn` for `seconds` (14.4x for 1h of 30d = 0.02)."""
+    return burn * seconds / period_seconds
+
+
+def evaluate_alerts(burn_rates: Mapping[str, float | None], period_seconds: float) -> tuple[Alert, list[str]]:
+    """The most severe multiwindow alert that fires, and a sentence for every rule that fired."""
+    fired: list[str] = []
+    severity: Alert = "none"
+    for rule in ALERT_RULES:
+        threshold = rule.threshold(period_seconds)
+        long_burn = burn_rates.get(rule.long_window)
+        short_burn = burn_rates.get(rule.short_window)
+        if long_burn is None or short_burn is None:
+            continue
+        if long_burn > threshold and short_burn > threshold:
+            fired.append(
+                f"{rule.severity}: burn {long_burn:.2f}x over {rule.long_window} and {short_burn:.2f}x over "
+                f"{rule.short_window} exceed {threshold:.4g}x"
+            )
+            if rule.severity == "page" or severity == "none":
+                severity = rule.severity
+    return severity, fired
+
+
+def exhaustion_hours(remaining: float, burn_1h: float | None, period_seconds: float) -> float | None:
+    """Hours until the budget is gone at the last hour's burn; 0 when overspent, None when not burning."""
+    if remaining <= 0:
+        return 0.0
+    if burn_1h is None or burn_1h <= 0:
+        return None
+    return remaining * period_seconds / burn_1h / HOUR
+
+
+# ---- calendar windows -------------------------------------------------------------------------
+
+
+def _period_start(kind: str, moment: datetime) -> datetime:
+    month = moment.month if kind == "month" else 3 * ((moment.month - 1) // 3) + 1
+    return datetime(moment.year, month, 1, tzinfo=UTC)
+
+
+def _add_months(start: datetime, months: int) -> datetime:
+    index = start.month - 1 + months
+    return datetime(start.year + index // 12, index % 12 + 1, 1, tzinfo=UTC)
+
+
+def calendar_bounds(window: CalendarWindow, at: float) -> tuple[float, float]:
+    """Start and end (unix seconds, UTC) of the calendar period containing `at`."""
+    moment = datetime.fromtimestamp(at, tz=UTC)
+    start = _period_start(window.calendar, moment)
+    end = _add_months(start, 1 if window.calendar == "month" else 3)
+    return start.timestamp(), end.timestamp()
+
+
+@dataclass(frozen=True)
+class SLOWindow:
+    """How long the budget period is (P) and how much of it to measure now."""
+
+    label: str
+    period_seconds: float
+    measured_seconds: float
+
+
+def slo_window(window: str | CalendarWindow, at: float) -> SLOWindow:
+    if isinstance(window, str):
+        seconds = parse_duration(window)
+        return SLOWindow(window, seconds, seconds)
+    start, end = calendar_bounds(window, at)
+    return SLOWindow(f"calendar {window.calendar}", end - start, at - start)
+
+
+# ---- one SLO ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SLOInput:
+    name: str
+    objective: float
+    window: SLOWindow
+    min_events: int
+    events_per_second: bool  # total query is a rate: events = value * seconds
+
+
+def evaluate_slo(
+    spec: SLOInput, counts: Mapping[str, WindowCounts], queries: Sequence[QueryRecord] = ()
+) -> SLOBudget:
+    """Budget, burn rates, alert and exhaustion for one SLO from measured counts (keyed by window name)."""
+    budget = error_budget(spec.objective)
+    burn_rates = {w: burn_rate(error_ratio(counts[w]), budget) if w in counts else None for w in BURN_WINDOWS}
+    result = SLOBudget(
+        name=spec.name,
+        objective=spec.objective,
+        window=spec.window.label,
+        window_seconds=spec.window.period_seconds,
+        burn_rates=burn_rates,
+        queries=list(queries),
+    )
+    whole = counts.get(SLO_WINDOW)
+    if whole is None or whole.total is None:
+        reason = f"no data: total_query returned no series over {spec.window.label}"
+        return result.model_copy(update={"status": "inconclusive", "reason": reason})
+    events = whole.total * spec.window.measured_seconds if spec.events_per_second else whole.total
+    ratio = error_ratio(whole)
+    if ratio is None:
+        reason = f"no traffic over {spec.window.label}"
+        return result.model_copy(update={"status": "inconclusive", "reason": reason, "events": events})
+    remaining = 1.0 - ratio / budget
+    alert, alert_reasons = evaluate_alerts(burn_rates, spec.window.period_seconds)
+    result = result.model_copy(
+        update={
+            "budget_remaining": remaining,
+            "error_ratio": ratio,
+            "alert": alert,
+            "alert_reasons": alert_reasons,
+            "exhaustion_hours": exhaustion_hours(remaining, burn_rates.get("1h"), spec.window.period_seconds),
+            "events": events,
+        }
+    )
+    if events < spec.min_events:
+        reason = (
+            f"low traffic: {events:.0f} events over {spec.window.label}, "
+            f"fewer than min_events {spec.min_events}"
+        )
+        return result.model_copy(update={"status": "inconclusive", "reason": reason})
+    return result
+
+
+def inconclusive(spec: SLOInput, reason: str, queries: Sequence[QueryRecord] = ()) -> SLOBudget:
+    """An SLO whose data could not be read or trusted."""
+    return SLOBudget(
+        name=spec.name,
+        objective=spec.objective,
+        window=spec.window.label,
+        window_seconds=spec.window.period_seconds,
+        status="inconclusive",
+        reason=reason,
+        queries=list(queries),
+    )

@@ -1,0 +1,76 @@
+"""Measure every SLO of every policy: one batched query per SLO, sent with bounded concurrency.
+
+All queries of a run use the same evaluation time, so the numbers in one report agree with each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+from gate import budget, promql
+from gate.errors import DataError
+from gate.metrics import MetricsSource
+from gate.models import BURN_WINDOWS, QueryRecord, ServiceBudget, SLOBudget
+from gate.policy import SLO, LoadedPolicy, parse_duration
+
+
+def slo_windows(slo: SLO, at: float) -> tuple[budget.SLOWindow, list[promql.WindowSpec]]:
+    """The SLO window (named `slo`) followed by every burn-rate window."""
+    window = budget.slo_window(slo.window, at)
+    duration = slo.window if isinstance(slo.window, str) else promql.seconds_duration(window.measured_seconds)
+    specs = [promql.WindowSpec(budget.SLO_WINDOW, duration, window.measured_seconds)]
+    specs += [promql.WindowSpec(w, w, parse_duration(w)) for w in BURN_WINDOWS]
+    return window, specs
+
+
+def slo_query(slo: SLO, at: float) -> str:
+    _, specs = slo_windows(slo, at)
+    return promql.batch_query(slo.sli, specs)
+
+
+def measure_slo(slo: SLO, source: MetricsSource, at: float, tenant: str | None) -> SLOBudget:
+    window, specs = slo_windows(slo, at)
+    spec = budget.SLOInput(
+        name=slo.name,
+        objective=slo.objective,
+        window=window,
+        min_events=slo.min_events,
+        events_per_second=not promql.uses_increase(slo.sli.total_query),
+    )
+    expr = promql.batch_query(slo.sli, specs)
+    try:
+        samples = source.instant(expr, at, tenant=tenant)
+    except DataError as exc:
+        record = QueryRecord(slo=slo.name, expr=expr, at=at, error=exc.message)
+        return budget.inconclusive(spec, exc.message, [record])
+    record = QueryRecord(slo=slo.name, expr=expr, at=at, samples=samples)
+    try:
+        counts = promql.parse_batch(samples, slo.sli, specs)
+    except DataError as exc:
+        return budget.inconclusive(spec, exc.message, [record.model_copy(update={"error": exc.message})])
+    return budget.evaluate_slo(spec, counts, [record])
+
+
+def measure_policies(
+    policies: Sequence[LoadedPolicy], source: MetricsSource, at: float, *, concurrency: int = 8
+) -> list[ServiceBudget]:
+    """Budgets for every policy, in policy order, SLOs in policy order."""
+    jobs = [(loaded, slo) for loaded in policies for slo in loaded.policy.slos]
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        futures = [
+            pool.submit(measure_slo, slo, source, at, loaded.policy.prometheus.tenant) for loaded, slo in jobs
+        ]
+        results = [f.result() for f in futures]
+    by_policy: dict[int, list[SLOBudget]] = {}
+    for (loaded, _), result in zip(jobs, results, strict=True):
+        by_policy.setdefault(id(loaded), []).append(result)
+    return [
+        ServiceBudget(
+            service=loaded.policy.service,
+            policy=loaded.path,
+            policy_sha256=loaded.sha256,
+            slos=by_policy.get(id(loaded), []),
+        )
+        for loaded in policies
+    ]

@@ -1,0 +1,109 @@
+"""Where metrics come from: the MetricsSource interface, a recorder, and a snapshot replayer.
+
+A snapshot holds the answers to the exact batched queries of one run, so `slo-gate demo` and
+`--metrics-snapshot` replay the real pipeline with no network.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from gate.errors import DataError, UsageError
+from gate.models import Sample
+
+SNAPSHOT_FORMAT = "slo-gate-snapshot/v1"
+
+
+class MetricsSource(Protocol):
+    def instant(self, expr: str, at: float, *, tenant: str | None = None) -> list[Sample]: ...
+
+
+class SnapshotEntry(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    expr: str
+    tenant: str | None = None
+    samples: list[Sample]
+
+
+class Snapshot(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    format: str = SNAPSHOT_FORMAT
+    evaluated_at: float
+    note: str = ""
+    queries: list[SnapshotEntry]
+
+
+class RecordingSource:
+    """Passes queries through to a real source and keeps every successful answer."""
+
+    def __init__(self, inner: MetricsSource) -> None:
+        self._inner = inner
+        self._lock = threading.Lock()
+        self._entries: dict[tuple[str, str | None], SnapshotEntry] = {}
+        self._at: float | None = None
+
+    def instant(self, expr: str, at: float, *, tenant: str | None = None) -> list[Sample]:
+        samples = self._inner.instant(expr, at, tenant=tenant)
+        with self._lock:
+            self._at = at
+            self._entries[(expr, tenant)] = SnapshotEntry(expr=expr, tenant=tenant, samples=samples)
+        return samples
+
+    def snapshot(self, note: str = "") -> Snapshot:
+        with self._lock:
+            entries = sorted(self._entries.values(), key=lambda e: (e.tenant or "", e.expr))
+            return Snapshot(evaluated_at=self._at or 0.0, note=note, queries=entries)
+
+    def save(self, path: Path, note: str = "") -> None:
+        text = self.snapshot(note).model_dump_json(indent=1)
+        path.write_text(text + "\n", encoding="utf-8")
+
+
+class SnapshotSource:
+    """Answers queries from a recorded snapshot; anything not recorded is a DataError, never a guess."""
+
+    def __init__(self, snapshot: Snapshot, *, label: str = "snapshot") -> None:
+        self.snapshot = snapshot
+        self._label = label
+        self._answers = {(e.expr, e.tenant): e.samples for e in snapshot.queries}
+
+    @classmethod
+    def from_text(cls, text: str, *, label: str) -> SnapshotSource:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise UsageError(f"{label}:{exc.lineno}: not a JSON metrics snapshot: {exc.msg}") from exc
+        try:
+            snapshot = Snapshot.model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise UsageError(f"{label}: {where}: {first['msg']}") from exc
+        if snapshot.format != SNAPSHOT_FORMAT:
+            raise UsageError(f"{label}: format {snapshot.format!r} is not {SNAPSHOT_FORMAT!r}")
+        return cls(snapshot, label=label)
+
+    @classmethod
+    def from_file(cls, path: Path) -> SnapshotSource:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"{path}: cannot read metrics snapshot: {exc.strerror}") from exc
+        return cls.from_text(text, label=str(path))
+
+    def instant(self, expr: str, at: float, *, tenant: str | None = None) -> list[Sample]:
+        if at != self.snapshot.evaluated_at:
+            raise DataError(
+                f"{self._label} was recorded at {self.snapshot.evaluated_at:.0f}, not {at:.0f}", query=expr
+            )
+        try:
+            return list(self._answers[(expr, tenant)])
+        except KeyError:
+            raise DataError(f"{self._label} holds no answer for this query", query=expr) from None

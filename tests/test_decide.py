@@ -1,0 +1,193 @@
+"""DESIGN §4: every path of the decision order, table-driven."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from gate.decide import choose_tier, decide, overall_exit_code, worst
+from gate.models import Category, ChangeRisk, Override, RiskLevel, ServiceBudget, SLOBudget
+from gate.policy import GateConfig
+
+
+def slo(
+    remaining: float | None = 0.8, alert: str = "none", status: str = "ok", name: str = "availability"
+) -> SLOBudget:
+    return SLOBudget.model_validate(
+        {
+            "name": name,
+            "objective": 99.9,
+            "window": "30d",
+            "window_seconds": 2592000.0,
+            "budget_remaining": remaining,
+            "alert": alert,
+            "status": status,
+            "reason": "no data" if status == "inconclusive" else None,
+        }
+    )
+
+
+def service(*slos: SLOBudget) -> ServiceBudget:
+    return ServiceBudget(
+        service="checkout", policy="policies/checkout.yaml", policy_sha256="0" * 64, slos=list(slos)
+    )
+
+
+def change(risk: str = "medium", category: str = "code") -> ChangeRisk:
+    level = RiskLevel(risk)
+    return ChangeRisk(risk=level, floor=level, category=Category(category))
+
+
+def gate(**kwargs: Any) -> GateConfig:
+    return GateConfig.model_validate(kwargs)
+
+
+OVERRIDE = Override(
+    kind="override", label="slo-gate/override", honoured=True, actor="alice", reason="verified"
+)
+REFUSED = Override(
+    kind="override", label="slo-gate/override", honoured=False, reason="applied by the PR author"
+)
+FIX = Override(kind="fix", label="slo-gate/fix", honoured=True, actor="bob", reason="verified")
+
+
+def codes(decision: Any) -> list[str]:
+    return [r.code for r in decision.reasons]
+
+
+def test_override_passes_a_freeze_and_says_both() -> None:
+    decision = decide(gate(), service(slo(0.1, alert="page")), change("high"), override=OVERRIDE)
+    assert decision.outcome == "pass"
+    assert decision.exit_code == 0
+    assert codes(decision) == ["override", "freeze", "tier-blocks"]
+    assert decision.override == OVERRIDE
+
+
+def test_unverified_override_is_ignored_with_its_reason() -> None:
+    decision = decide(gate(), service(slo(0.1)), change("medium"), override=REFUSED)
+    assert decision.outcome == "fail"
+    assert codes(decision) == ["override-ignored", "tier-blocks"]
+    assert "PR author" in decision.reasons[0].message
+    assert decision.override is None
+
+
+@pytest.mark.parametrize("category", ["docs", "tests"])
+def test_exempt_categories_pass_a_frozen_empty_budget(category: str) -> None:
+    decision = decide(gate(), service(slo(-0.5, alert="page")), change("low", category))
+    assert decision.outcome == "pass"
+    assert codes(decision)[0] == "exempt"
+
+
+def test_exempt_list_is_the_policys() -> None:
+    decision = decide(gate(exempt=["tests"]), service(slo(0.1)), change("low", "docs"))
+    assert decision.outcome == "fail"
+
+
+def test_verified_fix_label_makes_the_change_exempt() -> None:
+    decision = decide(gate(), service(slo(0.1)), change("medium"), fix=FIX)
+    assert decision.outcome == "pass"
+    assert "fix changes are exempt" in decision.reasons[0].message
+
+
+def test_unverified_fix_label_is_not_exempt() -> None:
+    refused = FIX.model_copy(update={"honoured": False, "reason": "bot"})
+    decision = decide(gate(), service(slo(0.1)), change("medium"), fix=refused)
+    assert decision.outcome == "fail"
+    assert codes(decision) == ["fix-ignored", "tier-blocks"]
+
+
+def test_inconclusive_fail_exits_3() -> None:
+    decision = decide(
+        gate(), service(slo(0.9), slo(None, status="inconclusive", name="latency")), change("low")
+    )
+    assert decision.outcome == "inconclusive"
+    assert decision.exit_code == 3
+    assert codes(decision) == ["inconclusive", "tier-allows"]
+    assert "latency: no data" in decision.reasons[0].message
+
+
+def test_inconclusive_warn_still_lets_a_freeze_fail() -> None:
+    budgets = service(slo(0.9, alert="page"), slo(None, status="inconclusive", name="latency"))
+    decision = decide(gate(on_inconclusive="warn"), budgets, change("low"))
+    assert decision.outcome == "fail"
+    assert codes(decision) == ["inconclusive", "freeze", "tier-allows"]
+
+
+def test_inconclusive_warn_otherwise_warns() -> None:
+    budgets = service(slo(0.9), slo(None, status="inconclusive", name="latency"))
+    decision = decide(gate(on_inconclusive="warn"), budgets, change("low"))
+    assert (decision.outcome, decision.exit_code) == ("warn", 0)
+
+
+def test_inconclusive_pass_with_nothing_conclusive() -> None:
+    decision = decide(gate(on_inconclusive="pass"), service(slo(None, status="inconclusive")), change("high"))
+    assert decision.outcome == "pass"
+    assert codes(decision) == ["inconclusive", "no-budget"]
+
+
+@pytest.mark.parametrize(
+    ("freeze_on", "alert", "outcome"),
+    [
+        ("page", "page", "fail"),
+        ("page", "ticket", "pass"),
+        ("ticket", "ticket", "fail"),
+        ("ticket", "page", "fail"),
+        ("none", "page", "pass"),
+    ],
+)
+def test_freeze(freeze_on: str, alert: str, outcome: str) -> None:
+    decision = decide(gate(freeze_on=freeze_on), service(slo(0.9, alert=alert)), change("low"))
+    assert decision.outcome == outcome
+
+
+@pytest.mark.parametrize(
+    ("remaining", "risk", "outcome", "tier"),
+    [
+        (0.60, "high", "pass", 0),
+        (0.50, "medium", "fail", 1),  # exactly 50% does not exceed `above: 50`
+        (0.5001, "medium", "pass", 0),
+        (0.40, "medium", "fail", 1),
+        (0.40, "low", "pass", 1),
+        (0.25, "low", "fail", 2),
+        (0.10, "low", "fail", 2),
+        (-0.3, "low", "fail", 2),
+    ],
+)
+def test_tiers_by_lowest_budget(remaining: float, risk: str, outcome: str, tier: int) -> None:
+    budgets = service(slo(0.99, name="latency"), slo(remaining))
+    decision = decide(gate(), budgets, change(risk))
+    assert decision.outcome == outcome
+    assert decision.tier is not None and decision.tier.index == tier
+    assert f"{remaining * 100:.1f}% budget left" in decision.reasons[-1].message
+
+
+def test_choose_tier_custom_tiers() -> None:
+    config = gate(tiers=[{"above": 90, "allow": ["high", "medium", "low"]}, {"allow": ["low"]}])
+    assert choose_tier(config, 0.95).index == 0
+    assert choose_tier(config, 0.90).index == 1
+
+
+def test_advisory_turns_fail_into_warn() -> None:
+    decision = decide(gate(mode="advisory"), service(slo(0.1, alert="page")), change("high"))
+    assert (decision.outcome, decision.exit_code, decision.would_have) == ("warn", 0, "fail")
+    assert codes(decision)[-1] == "advisory"
+
+
+def test_advisory_turns_inconclusive_into_warn() -> None:
+    decision = decide(gate(mode="advisory"), service(slo(None, status="inconclusive")), change("low"))
+    assert (decision.outcome, decision.would_have) == ("warn", "inconclusive")
+
+
+@pytest.mark.parametrize(
+    ("outcomes", "worst_outcome", "code"),
+    [
+        ([], "pass", 0),
+        (["pass", "warn"], "warn", 0),
+        (["pass", "inconclusive"], "inconclusive", 3),
+        (["inconclusive", "fail", "pass"], "fail", 1),
+    ],
+)
+def test_overall(outcomes: list[Any], worst_outcome: str, code: int) -> None:
+    assert worst(outcomes) == worst_outcome
+    assert overall_exit_code(outcomes) == code
