@@ -1,0 +1,136 @@
+"""Orchestration: load -> measure -> classify -> decide. Collaborators come in as arguments.
+
+The CLI parses options and builds the collaborators (a metrics source, the diff text, the clock);
+this module never reads the environment, the clock or the network itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from gate import decide as decide_mod
+from gate import globs
+from gate.measure import measure_policies
+from gate.metrics import MetricsSource
+from gate.models import (
+    ChangeRisk,
+    GateRun,
+    Override,
+    RiskLevel,
+    ServiceBudget,
+    ServiceResult,
+    SkippedPolicy,
+)
+from gate.policy import LoadedPolicy, RiskConfig
+from gate.risk.diff import ParsedDiff
+from gate.risk.rules import assess_rules
+
+
+@dataclass(frozen=True)
+class ChangeInput:
+    """What is known about the change: the parsed diff (None when no diff was given) and its labels."""
+
+    diff: ParsedDiff | None
+    labels: tuple[str, ...] = ()
+    declared_risk: RiskLevel | None = None
+    policy_files: tuple[str, ...] = ()
+    llm_note: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    at: float
+    services: tuple[str, ...] = ()
+    concurrency: int = 8
+    metrics_source: str = ""
+    override: Override | None = None
+    fix: Override | None = None
+    audit: dict[str, str] | None = field(default=None)
+
+
+def select_policies(
+    policies: Sequence[LoadedPolicy], services: Sequence[str], diff: ParsedDiff | None
+) -> tuple[list[LoadedPolicy], list[SkippedPolicy]]:
+    """`--service` narrows by name; a policy with `paths` applies only when the diff touches them."""
+    chosen: list[LoadedPolicy] = []
+    skipped: list[SkippedPolicy] = []
+    changed = [p for f in diff.files for p in (f.path, f.old_path) if p] if diff is not None else []
+    for loaded in policies:
+        policy = loaded.policy
+        if services and policy.service not in services:
+            continue
+        if policy.paths and diff is not None and not any(globs.match_any(p, policy.paths) for p in changed):
+            skipped.append(
+                SkippedPolicy(
+                    service=policy.service,
+                    policy=loaded.path,
+                    reason="the change touches none of its paths: " + ", ".join(policy.paths),
+                )
+            )
+            continue
+        chosen.append(loaded)
+    return chosen, skipped
+
+
+def classify(loaded: LoadedPolicy, change: ChangeInput) -> ChangeRisk:
+    files = change.diff.files if change.diff is not None else []
+    problems = change.diff.problems if change.diff is not None else []
+    risk = assess_rules(
+        files,
+        change.labels,
+        loaded.policy.gate.risk,
+        problems=problems,
+        policy_files=change.policy_files,
+        declared=change.declared_risk,
+    )
+    return risk.model_copy(update={"llm_note": change.llm_note}) if change.llm_note else risk
+
+
+def combined_change(results: Sequence[ServiceResult], fallback: ChangeRisk) -> ChangeRisk:
+    """The change as the strictest policy sees it (per-service views stay in each result)."""
+    if not results:
+        return fallback
+    return max((r.change for r in results), key=lambda c: c.risk.rank)
+
+
+def run_check(
+    policies: Sequence[LoadedPolicy],
+    source: MetricsSource,
+    change: ChangeInput,
+    options: CheckOptions,
+) -> GateRun:
+    chosen, skipped = select_policies(policies, options.services, change.diff)
+    budgets = measure_policies(chosen, source, options.at, concurrency=options.concurrency)
+    results: list[ServiceResult] = []
+    for loaded, service_budget in zip(chosen, budgets, strict=True):
+        risk = classify(loaded, change)
+        decision = decide_mod.decide(loaded.policy.gate, service_budget, risk, options.override, options.fix)
+        results.append(ServiceResult(budgets=service_budget, change=risk, decision=decision))
+    outcomes = [r.decision.outcome for r in results]
+    fallback = assess_rules(
+        change.diff.files if change.diff else [],
+        change.labels,
+        RiskConfig(),  # no policy applies: built-in floors only
+        problems=change.diff.problems if change.diff else [],
+        policy_files=change.policy_files,
+        declared=change.declared_risk,
+    )
+    return GateRun(
+        evaluated_at=options.at,
+        outcome=decide_mod.worst(outcomes),
+        exit_code=decide_mod.overall_exit_code(outcomes),
+        services=results,
+        skipped=skipped,
+        change=combined_change(results, fallback),
+        override=options.override,
+        fix=options.fix,
+        metrics_source=options.metrics_source,
+        audit=options.audit,
+    )
+
+
+def run_status(
+    policies: Sequence[LoadedPolicy], source: MetricsSource, at: float, *, concurrency: int = 8
+) -> list[ServiceBudget]:
+    return measure_policies(policies, source, at, concurrency=concurrency)

@@ -1,0 +1,505 @@
+"""Command line: parse options (each also read from an SLO_GATE_* variable), call app, map errors to exits.
+
+Heavy modules (pydantic models, httpx) are imported inside the commands so `slo-gate --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from gate import __version__
+
+if TYPE_CHECKING:
+    from gate.app import ChangeInput
+    from gate.metrics import MetricsSource, RecordingSource
+    from gate.models import GateRun, RiskLevel
+    from gate.policy import LoadedPolicy
+
+F = TypeVar("F", bound=Callable[..., Any])
+FORMATS = click.Choice(["text", "json", "markdown"])
+
+
+class GateGroup(click.Group):
+    """Turns GateError into a clear message and its exit code; nothing else is caught."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from gate.errors import GateError, PolicyErrors
+
+        try:
+            return super().invoke(ctx)
+        except PolicyErrors as exc:
+            for error in exc.errors:
+                click.echo(f"slo-gate: {error}", err=True)
+            ctx.exit(exc.exit_code)
+        except GateError as exc:
+            click.echo(f"slo-gate: error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=GateGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="slo-gate")
+def main() -> None:
+    """slo-gate: SLO error budgets as a deploy gate.
+
+    Reads each service's policy, measures remaining error budget and burn rates from Prometheus,
+    classifies the change's risk and passes or fails by the policy's budget tiers.
+
+    Exit codes: 0 pass or warn, 1 fail, 2 bad input or policy, 3 inconclusive under on_inconclusive: fail.
+    """
+
+
+# ---- shared options ---------------------------------------------------------------------------
+
+
+def policy_option(func: F) -> F:
+    return click.option(
+        "--policy",
+        "-p",
+        "policies",
+        multiple=True,
+        type=click.Path(path_type=Path),
+        envvar="SLO_GATE_POLICY",
+        show_envvar=True,
+        help="Policy file or folder (every *.yaml/*.yml in it). Repeatable. Default: policies",
+    )(func)
+
+
+def metrics_options(func: F) -> F:
+    options = [
+        click.option(
+            "--prometheus-url",
+            envvar="SLO_GATE_PROMETHEUS_URL",
+            show_envvar=True,
+            help="Prometheus-compatible API base URL (Thanos, Mimir with its /prometheus prefix, VictoriaMetrics). "
+            "Token: SLO_GATE_PROMETHEUS_TOKEN; basic auth: SLO_GATE_PROMETHEUS_USERNAME/_PASSWORD.",
+        ),
+        click.option(
+            "--prometheus-header",
+            "prometheus_headers",
+            multiple=True,
+            metavar="'NAME: VALUE'",
+            help="Extra request header, repeatable. Also SLO_GATE_PROMETHEUS_HEADERS, one per line.",
+        ),
+        click.option(
+            "--timeout",
+            type=click.FloatRange(min=1),
+            default=120.0,
+            show_default=True,
+            envvar="SLO_GATE_TIMEOUT",
+            help="Overall deadline in seconds for all metric queries.",
+        ),
+        click.option(
+            "--concurrency",
+            type=click.IntRange(1, 64),
+            default=8,
+            show_default=True,
+            envvar="SLO_GATE_CONCURRENCY",
+            help="Queries in flight at once.",
+        ),
+        click.option(
+            "--at",
+            "at_text",
+            envvar="SLO_GATE_AT",
+            metavar="TIME",
+            help="Evaluation time for every query (RFC 3339 or unix seconds). Default: now, "
+            "or the snapshot's time with --metrics-snapshot.",
+        ),
+        click.option(
+            "--metrics-snapshot",
+            type=click.Path(path_type=Path, dir_okay=False),
+            envvar="SLO_GATE_METRICS_SNAPSHOT",
+            help="Replay a snapshot recorded with --record-snapshot instead of querying Prometheus.",
+        ),
+        click.option(
+            "--record-snapshot",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="Write every query answer of this run to FILE (replay it with --metrics-snapshot).",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def format_option(func: F) -> F:
+    return click.option(
+        "--format",
+        "output_format",
+        type=FORMATS,
+        default="text",
+        show_default=True,
+        envvar="SLO_GATE_FORMAT",
+        help="Output format.",
+    )(func)
+
+
+# ---- helpers ----------------------------------------------------------------------------------
+
+
+def parse_time(text: str | None) -> float | None:
+    from gate.errors import UsageError
+
+    if text is None or text == "":
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--at: {text!r} is neither RFC 3339 nor unix seconds") from None
+    if moment.tzinfo is None:
+        raise UsageError(f"--at: {text!r} has no timezone; add Z or an offset")
+    return moment.timestamp()
+
+
+def load_policies(paths: Sequence[Path]) -> list[LoadedPolicy]:
+    from gate.policy import load_policies as load
+
+    return load(list(paths) or [Path("policies")])
+
+
+def header_pairs(options: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    from gate.prometheus import parse_header
+
+    env = os.environ.get("SLO_GATE_PROMETHEUS_HEADERS", "")
+    lines = [line for line in env.splitlines() if line.strip()] + list(options)
+    return tuple(parse_header(line) for line in lines)
+
+
+def build_source(
+    url: str | None, headers: Sequence[str], timeout: float, concurrency: int, snapshot: Path | None
+) -> tuple[MetricsSource, str, float | None]:
+    """The metrics source, a label for reports, and the snapshot's own time if replaying one."""
+    from gate.errors import UsageError
+
+    if snapshot is not None:
+        from gate.metrics import SnapshotSource
+
+        replay = SnapshotSource.from_file(snapshot)
+        return replay, f"snapshot {snapshot}", replay.snapshot.evaluated_at
+    if not url:
+        raise UsageError(
+            "--prometheus-url (or SLO_GATE_PROMETHEUS_URL) is required, or give --metrics-snapshot"
+        )
+    from gate.prometheus import PrometheusClient, PrometheusSettings
+
+    user = os.environ.get("SLO_GATE_PROMETHEUS_USERNAME")
+    password = os.environ.get("SLO_GATE_PROMETHEUS_PASSWORD", "")
+    settings = PrometheusSettings(
+        url=url,
+        token=os.environ.get("SLO_GATE_PROMETHEUS_TOKEN") or None,
+        basic_auth=(user, password) if user else None,
+        headers=header_pairs(headers),
+        deadline=timeout,
+        concurrency=concurrency,
+    )
+    return PrometheusClient(settings), f"prometheus {url}", None
+
+
+def read_diff(diff: str | None, base: str | None, head: str | None) -> str | None:
+    from gate.errors import UsageError
+
+    if diff is not None and (base or head):
+        raise UsageError("give either --diff or --base/--head, not both")
+    if diff == "-":
+        return sys.stdin.read()
+    if diff is not None:
+        try:
+            return Path(diff).read_text(encoding="utf-8", errors="surrogateescape")
+        except OSError as exc:
+            raise UsageError(f"--diff {diff}: {exc.strerror}") from exc
+    if base or head:
+        if not (base and head):
+            raise UsageError("--base and --head go together")
+        from gate.risk.collect import git_diff
+
+        return git_diff(base, head)
+    return None
+
+
+def policy_file_paths(policies: Sequence[LoadedPolicy]) -> tuple[str, ...]:
+    """Policy paths relative to the working directory, as they appear in a diff."""
+    paths = []
+    for loaded in policies:
+        path = Path(loaded.path)
+        try:
+            rel = path.resolve().relative_to(Path.cwd().resolve())
+        except ValueError:
+            rel = path
+        paths.append(rel.as_posix())
+    return tuple(paths)
+
+
+def llm_note(no_llm: bool) -> str:
+    if no_llm:
+        return "rules only: --no-llm given"
+    if not os.environ.get("ANTHROPIC_API_KEY"):
+        return "rules only: no ANTHROPIC_API_KEY"
+    return "rules only: model classification is not part of this build yet"
+
+
+def emit(text: str) -> None:
+    click.echo(text, nl=not text.endswith("\n"))
+
+
+def render(run: GateRun, output_format: str) -> str:
+    from gate import report
+
+    if output_format == "json":
+        return report.render_json(run)
+    if output_format == "markdown":
+        return report.render_markdown(run)
+    return report.render_text(run)
+
+
+def recording(source: MetricsSource, path: Path | None) -> tuple[MetricsSource, RecordingSource | None]:
+    if path is None:
+        return source, None
+    from gate.metrics import RecordingSource
+
+    recorder = RecordingSource(source)
+    return recorder, recorder
+
+
+def close_source(source: MetricsSource) -> None:
+    close = getattr(source, "close", None)
+    if callable(close):
+        close()
+
+
+# ---- commands ---------------------------------------------------------------------------------
+
+
+@main.command()
+@policy_option
+@click.option(
+    "--service", "services", multiple=True, envvar="SLO_GATE_SERVICE", help="Only this service (repeatable)."
+)
+@metrics_options
+@click.option("--diff", "diff_path", metavar="FILE", help="Unified diff of the change ('-' reads stdin).")
+@click.option("--base", envvar="SLO_GATE_BASE", help="Base git ref: the change is `git diff BASE...HEAD`.")
+@click.option("--head", envvar="SLO_GATE_HEAD", help="Head git ref (with --base).")
+@click.option("--labels", envvar="SLO_GATE_LABELS", default="", help="Comma-separated PR labels.")
+@click.option(
+    "--risk",
+    "declared_risk",
+    type=click.Choice(["low", "medium", "high"]),
+    envvar="SLO_GATE_RISK",
+    help="Declared risk: a floor the rules can only raise (for deploys without a diff).",
+)
+@click.option(
+    "--mode",
+    type=click.Choice(["enforce", "advisory"]),
+    envvar="SLO_GATE_MODE",
+    help="Override every policy's gate.mode (advisory never fails).",
+)
+@format_option
+@click.option(
+    "--report-file", type=click.Path(path_type=Path, dir_okay=False), help="Also write the JSON report here."
+)
+@click.option(
+    "--no-llm", is_flag=True, envvar="SLO_GATE_NO_LLM", help="Rules decide alone; no model is called."
+)
+@click.option(
+    "--audit",
+    default="none",
+    show_default=True,
+    envvar="SLO_GATE_AUDIT",
+    help="Audit sink: none (git:BRANCH and file:PATH arrive with the audit log).",
+)
+def check(
+    policies: tuple[Path, ...],
+    services: tuple[str, ...],
+    prometheus_url: str | None,
+    prometheus_headers: tuple[str, ...],
+    timeout: float,
+    concurrency: int,
+    at_text: str | None,
+    metrics_snapshot: Path | None,
+    record_snapshot: Path | None,
+    diff_path: str | None,
+    base: str | None,
+    head: str | None,
+    labels: str,
+    declared_risk: str | None,
+    mode: str | None,
+    output_format: str,
+    report_file: Path | None,
+    no_llm: bool,
+    audit: str,
+) -> None:
+    """Measure budgets, classify the change, and pass or fail it."""
+    from gate.errors import UsageError
+
+    if audit != "none":
+        raise UsageError(f"--audit {audit!r}: only 'none' is supported in this build")
+    loaded = load_policies(policies)
+    if mode is not None:
+        loaded = [with_mode(p, mode) for p in loaded]
+    change = change_input(read_diff(diff_path, base, head), labels, declared_risk, loaded, no_llm)
+    run = execute_check(
+        loaded,
+        change,
+        services=services,
+        url=prometheus_url,
+        headers=prometheus_headers,
+        timeout=timeout,
+        concurrency=concurrency,
+        at_text=at_text,
+        snapshot=metrics_snapshot,
+        record=record_snapshot,
+    )
+    if report_file is not None:
+        from gate.report import render_json
+
+        report_file.write_text(render_json(run) + "\n", encoding="utf-8")
+    emit(render(run, output_format))
+    sys.exit(run.exit_code)
+
+
+def with_mode(loaded: LoadedPolicy, mode: str) -> LoadedPolicy:
+    policy = loaded.policy
+    gate = policy.gate.model_copy(update={"mode": mode})
+    return loaded.model_copy(update={"policy": policy.model_copy(update={"gate": gate})})
+
+
+def change_input(
+    diff_text: str | None, labels: str, declared: str | None, loaded: Sequence[LoadedPolicy], no_llm: bool
+) -> ChangeInput:
+    from gate.app import ChangeInput
+    from gate.models import RiskLevel
+    from gate.risk.diff import parse_unified_diff
+
+    declared_level: RiskLevel | None = RiskLevel(declared) if declared else None
+    return ChangeInput(
+        diff=parse_unified_diff(diff_text) if diff_text is not None else None,
+        labels=tuple(label.strip() for label in labels.split(",") if label.strip()),
+        declared_risk=declared_level,
+        policy_files=policy_file_paths(loaded),
+        llm_note=llm_note(no_llm),
+    )
+
+
+def execute_check(
+    loaded: Sequence[LoadedPolicy],
+    change: ChangeInput,
+    *,
+    services: Sequence[str],
+    url: str | None,
+    headers: Sequence[str],
+    timeout: float,
+    concurrency: int,
+    at_text: str | None,
+    snapshot: Path | None,
+    record: Path | None,
+) -> GateRun:
+    import time
+
+    from gate.app import CheckOptions, run_check
+    from gate.errors import UsageError
+
+    known = {p.policy.service for p in loaded}
+    unknown = [s for s in services if s not in known]
+    if unknown:
+        raise UsageError(
+            f"--service {', '.join(unknown)}: no such service in the policies ({', '.join(sorted(known))})"
+        )
+    source, label, snapshot_at = build_source(url, headers, timeout, concurrency, snapshot)
+    at = parse_time(at_text) or snapshot_at or time.time()
+    source, recorder = recording(source, record)
+    try:
+        options = CheckOptions(at=at, services=tuple(services), concurrency=concurrency, metrics_source=label)
+        run = run_check(loaded, source, change, options)
+    finally:
+        close_source(source)
+    if recorder is not None and record is not None:
+        recorder.save(record, note=f"recorded from {label}")
+    return run
+
+
+@main.command()
+@policy_option
+@click.option(
+    "--service", "services", multiple=True, envvar="SLO_GATE_SERVICE", help="Only this service (repeatable)."
+)
+@metrics_options
+@format_option
+def status(
+    policies: tuple[Path, ...],
+    services: tuple[str, ...],
+    prometheus_url: str | None,
+    prometheus_headers: tuple[str, ...],
+    timeout: float,
+    concurrency: int,
+    at_text: str | None,
+    metrics_snapshot: Path | None,
+    record_snapshot: Path | None,
+    output_format: str,
+) -> None:
+    """Show budgets and burn rates for every policy (no diff, no decision)."""
+    import time
+
+    from gate import report
+    from gate.app import run_status
+    from gate.errors import UsageError
+
+    loaded = load_policies(policies)
+    if services:
+        unknown = sorted(set(services) - {p.policy.service for p in loaded})
+        if unknown:
+            raise UsageError(f"--service {', '.join(unknown)}: no such service in the policies")
+        loaded = [p for p in loaded if p.policy.service in services]
+    source, label, snapshot_at = build_source(
+        prometheus_url, prometheus_headers, timeout, concurrency, metrics_snapshot
+    )
+    at = parse_time(at_text) or snapshot_at or time.time()
+    source, recorder = recording(source, record_snapshot)
+    try:
+        budgets = run_status(loaded, source, at, concurrency=concurrency)
+    finally:
+        close_source(source)
+    if recorder is not None and record_snapshot is not None:
+        recorder.save(record_snapshot, note=f"recorded from {label}")
+    if output_format == "json":
+        emit(report.render_status_json(budgets, at, label))
+    elif output_format == "markdown":
+        emit(report.render_status_markdown(budgets, at))
+    else:
+        emit(report.render_status_text(budgets, at, label))
+    inconclusive = any(s.status == "inconclusive" for b in budgets for s in b.slos)
+    sys.exit(3 if inconclusive else 0)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+def validate(paths: tuple[Path, ...]) -> None:
+    """Check policy files and folders; report every error as FILE:LINE: field: message (exit 2)."""
+    loaded = load_policies(paths)
+    for policy in loaded:
+        slos = ", ".join(s.name for s in policy.policy.slos)
+        click.echo(f"ok  {policy.path}: service {policy.policy.service} ({slos})")
+    click.echo(f"{len(loaded)} policies valid")
+
+
+@main.command()
+@click.option(
+    "--format", "output_format", type=FORMATS, default="text", show_default=True, help="Output format."
+)
+def demo(output_format: str) -> None:
+    """Run the real pipeline on the embedded example: three services, three budget states, no network."""
+    from gate.demo import run_demo
+
+    emit(run_demo(output_format))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,318 @@
+"""PURE renderers: text tables for terminals, the JSON document (schema_version 1), Markdown.
+
+Renderers read models only and never recompute a number. Untrusted text (file names from a diff,
+labels, model output) passes through `clean` (no control characters, so no line can be forged) and,
+in Markdown, `md_escape` (no markup, mentions or links).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from gate.models import BURN_WINDOWS, ChangeRisk, GateRun, ServiceBudget, ServiceResult, SLOBudget
+
+SCHEMA_VERSION = 1
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u0085\u2028\u2029]|\n")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~>])")
+TABLE_BURNS = ("1h", "6h", "3d")
+
+
+def clean(text: str, limit: int = 500) -> str:
+    """One printable line: control characters shown as escapes, length capped."""
+    text = _CONTROL.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def md_escape(text: str, limit: int = 500) -> str:
+    """Untrusted text as inert Markdown: no markup, no @-mentions, no autolinks."""
+    text = _MD_SPECIAL.sub(r"\\\1", clean(text, limit))
+    text = text.replace("@", "@\u200b")  # a zero-width space stops GitHub from notifying anyone
+    return re.sub(r"(?i)(https?|ftp)://", lambda m: m.group(1) + ":\u200b//", text)
+
+
+def iso(at: float) -> str:
+    return datetime.fromtimestamp(at, tz=UTC).isoformat().replace("+00:00", "Z")
+
+
+# ---- numbers ------------------------------------------------------------------------------------
+
+
+def fmt_percent(fraction: float | None) -> str:
+    return "—" if fraction is None else f"{fraction * 100:.1f}%"
+
+
+def fmt_burn(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}x"
+
+
+def fmt_hours(hours: float | None) -> str:
+    if hours is None:
+        return "—"
+    if hours == 0:
+        return "exhausted"
+    if hours < 48:
+        return f"{hours:.1f}h"
+    return f"{hours / 24:.1f}d"
+
+
+def fmt_objective(objective: float) -> str:
+    return f"{objective:g}%"
+
+
+def budget_bar(fraction: float | None, width: int = 10) -> str:
+    if fraction is None:
+        return "░" * width
+    filled = round(max(0.0, min(1.0, fraction)) * width)
+    return "█" * filled + "░" * (width - filled)
+
+
+# ---- JSON ---------------------------------------------------------------------------------------
+
+
+def slo_json(slo: SLOBudget) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "name": slo.name,
+        "objective": slo.objective,
+        "window": slo.window,
+        "budget_remaining": slo.budget_remaining,
+        "error_ratio": slo.error_ratio,
+        "burn_rates": {w: slo.burn_rates.get(w) for w in BURN_WINDOWS},
+        "alert": slo.alert,
+        "alert_reasons": slo.alert_reasons,
+        "exhaustion_hours": slo.exhaustion_hours,
+        "events": slo.events,
+        "status": slo.status,
+        "reason": slo.reason,
+    }
+    failed = [q for q in slo.queries if q.error]
+    if failed:
+        data["query"] = failed[0].expr
+    return data
+
+
+def change_json(change: ChangeRisk) -> dict[str, Any]:
+    return {
+        "risk": change.risk.value,
+        "category": change.category.value,
+        "floor": change.floor.value,
+        "llm": {"used": change.llm_used, "note": change.llm_note},
+        "files": len(change.files),
+        "lines_added": change.lines_added,
+        "lines_removed": change.lines_removed,
+        "assessments": [a.model_dump(mode="json", exclude_none=True) for a in change.assessments],
+    }
+
+
+def service_json(result: ServiceResult) -> dict[str, Any]:
+    decision = result.decision
+    return {
+        "service": result.budgets.service,
+        "policy": result.budgets.policy,
+        "policy_sha256": result.budgets.policy_sha256,
+        "decision": decision.outcome,
+        "exit_code": decision.exit_code,
+        "advisory": decision.advisory,
+        "would_have": decision.would_have,
+        "reasons": [r.model_dump() for r in decision.reasons],
+        "tier": decision.tier.model_dump(mode="json") if decision.tier else None,
+        "risk": result.change.risk.value,
+        "category": result.change.category.value,
+        "slos": [slo_json(s) for s in result.budgets.slos],
+    }
+
+
+def run_json(run: GateRun) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "decision": run.outcome,
+        "exit_code": run.exit_code,
+        "evaluated_at": iso(run.evaluated_at),
+        "metrics_source": run.metrics_source,
+        "services": [service_json(s) for s in run.services],
+        "skipped": [s.model_dump() for s in run.skipped],
+        "change": change_json(run.change),
+        "override": run.override.model_dump() if run.override else None,
+        "fix": run.fix.model_dump() if run.fix else None,
+        "audit": run.audit,
+    }
+
+
+def render_json(run: GateRun) -> str:
+    return json.dumps(run_json(run), indent=2, ensure_ascii=False, allow_nan=False)
+
+
+def status_json(budgets: Sequence[ServiceBudget], at: float, source: str) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "evaluated_at": iso(at),
+        "metrics_source": source,
+        "services": [
+            {
+                "service": b.service,
+                "policy": b.policy,
+                "policy_sha256": b.policy_sha256,
+                "slos": [slo_json(s) for s in b.slos],
+            }
+            for b in budgets
+        ],
+    }
+
+
+def render_status_json(budgets: Sequence[ServiceBudget], at: float, source: str) -> str:
+    return json.dumps(status_json(budgets, at, source), indent=2, ensure_ascii=False, allow_nan=False)
+
+
+# ---- text ---------------------------------------------------------------------------------------
+
+_TEXT_HEADER = (
+    "SLO",
+    "objective",
+    "window",
+    "budget left",
+    *(f"burn {w}" for w in TABLE_BURNS),
+    "alert",
+    "exhaustion",
+)
+
+
+def _slo_row(slo: SLOBudget) -> tuple[str, ...]:
+    return (
+        slo.name,
+        fmt_objective(slo.objective),
+        slo.window,
+        fmt_percent(slo.budget_remaining),
+        *(fmt_burn(slo.burn_rates.get(w)) for w in TABLE_BURNS),
+        slo.alert,
+        fmt_hours(slo.exhaustion_hours),
+    )
+
+
+def _table(rows: Sequence[Sequence[str]], indent: str = "  ") -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [
+        indent + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
+
+
+def budget_table_text(budgets: ServiceBudget) -> list[str]:
+    lines = _table([_TEXT_HEADER, *(_slo_row(s) for s in budgets.slos)])
+    for slo in budgets.slos:
+        if slo.status == "inconclusive":
+            lines.append(f"  ! {slo.name} inconclusive: {clean(slo.reason or '')}")
+        for reason in slo.alert_reasons:
+            lines.append(f"  ! {slo.name} {reason}")
+    return lines
+
+
+def change_text(change: ChangeRisk) -> list[str]:
+    lines = [
+        f"  change risk: {change.risk.value} (rule floor {change.floor.value}), category {change.category.value}, "
+        f"{len(change.files)} files, +{change.lines_added}/-{change.lines_removed} lines"
+    ]
+    for assessment in change.assessments:
+        for reason in assessment.reasons:
+            lines.append(f"    - [{assessment.source}] {clean(reason)}")
+    if change.llm_note:
+        lines.append(f"    - [llm] {clean(change.llm_note)}")
+    return lines
+
+
+def render_text(run: GateRun) -> str:
+    lines: list[str] = [f"slo-gate check at {iso(run.evaluated_at)} ({clean(run.metrics_source)})", ""]
+    for result in run.services:
+        decision = result.decision
+        banner = decision.outcome.upper() + (
+            f" (advisory; would have {decision.would_have})" if decision.would_have else ""
+        )
+        lines.append(f"{result.budgets.service}  [{clean(result.budgets.policy)}]  decision: {banner}")
+        lines += budget_table_text(result.budgets)
+        lines += change_text(result.change)
+        lines.append("  reasons:")
+        lines += [f"    {i}. {clean(r.message)}" for i, r in enumerate(decision.reasons, 1)]
+        lines.append("")
+    for skipped in run.skipped:
+        lines.append(f"skipped {skipped.service} [{clean(skipped.policy)}]: {clean(skipped.reason)}")
+    if run.skipped:
+        lines.append("")
+    lines.append(f"overall: {run.outcome.upper()} (exit {run.exit_code})")
+    return "\n".join(lines) + "\n"
+
+
+def render_status_text(budgets: Sequence[ServiceBudget], at: float, source: str) -> str:
+    lines = [f"slo-gate status at {iso(at)} ({clean(source)})", ""]
+    for service in budgets:
+        lines.append(f"{service.service}  [{clean(service.policy)}]")
+        lines += budget_table_text(service)
+        lines.append("")
+    return "\n".join(lines)
+
+
+# ---- Markdown -----------------------------------------------------------------------------------
+
+_BANNER = {
+    "pass": "✅ **PASS**",
+    "warn": "⚠️ **WARN**",
+    "fail": "❌ **FAIL**",
+    "inconclusive": "❔ **INCONCLUSIVE**",
+}
+
+
+def budget_table_markdown(budgets: ServiceBudget) -> list[str]:
+    header = "| SLO | objective | window | budget left | " + " | ".join(f"burn {w}" for w in TABLE_BURNS)
+    lines = [header + " | alert | exhaustion |", "|" + "---|" * (len(TABLE_BURNS) + 6)]
+    for slo in budgets.slos:
+        left = f"`{budget_bar(slo.budget_remaining)}` {fmt_percent(slo.budget_remaining)}"
+        burns = " | ".join(fmt_burn(slo.burn_rates.get(w)) for w in TABLE_BURNS)
+        status = slo.alert if slo.status == "ok" else "inconclusive"
+        lines.append(
+            f"| {md_escape(slo.name)} | {fmt_objective(slo.objective)} | {slo.window} | {left} | {burns} | "
+            f"{status} | {fmt_hours(slo.exhaustion_hours)} |"
+        )
+    for slo in budgets.slos:
+        if slo.status == "inconclusive":
+            lines.append(f"\n> {md_escape(slo.name)}: {md_escape(slo.reason or '')}")
+    return lines
+
+
+def service_markdown(result: ServiceResult) -> str:
+    decision = result.decision
+    change = result.change
+    banner = _BANNER[decision.outcome]
+    if decision.would_have:
+        banner += f" (advisory mode; would have been **{decision.would_have}**)"
+    lines = [f"### slo-gate · {md_escape(result.budgets.service)} · {banner}", ""]
+    lines += budget_table_markdown(result.budgets)
+    lines += [
+        "",
+        f"**Change risk:** {change.risk.value} (rule floor {change.floor.value}) · category {change.category.value}"
+        f" · {len(change.files)} files, +{change.lines_added}/−{change.lines_removed}",
+    ]
+    for assessment in change.assessments:
+        lines += [f"- _{assessment.source}_: {md_escape(reason)}" for reason in assessment.reasons]
+    if change.llm_note:
+        lines.append(f"- _llm_: {md_escape(change.llm_note)}")
+    lines += ["", "**Why:**"]
+    lines += [f"{i}. {md_escape(r.message)}" for i, r in enumerate(decision.reasons, 1)]
+    return "\n".join(lines) + "\n"
+
+
+def render_markdown(run: GateRun) -> str:
+    parts = [service_markdown(r) for r in run.services]
+    if run.skipped:
+        skipped = ", ".join(md_escape(s.service) for s in run.skipped)
+        parts.append(f"_Not affected by this change: {skipped}._\n")
+    if not parts:
+        parts.append("_No policy applies to this change._\n")
+    return "\n".join(parts)
+
+
+def render_status_markdown(budgets: Sequence[ServiceBudget], at: float) -> str:
+    parts = [f"## SLO budgets at {iso(at)}", ""]
+    for service in budgets:
+        parts += [f"### {md_escape(service.service)}", "", *budget_table_markdown(service), ""]
+    return "\n".join(parts)
