@@ -1,26 +1,104 @@
-"""The versioned policy schema (apiVersion slo-gate/v1) as frozen pydantic models.
+"""The versioned policy schema (apiVersion slo-gate/v1) as frozen pydantic models, and loading it.
 
-The YAML is parsed into plain data by a safe loader that remembers each node's line, then validated
-here; `slo-gate/v1` is the only spec version today, and the internal model is what every stage reads.
+The YAML is parsed into plain data by a safe loader that remembers each node's line (policy_yaml.py),
+then validated here; `slo-gate/v1` is the only spec version today, and the internal model is what every
+stage reads. Loading reports every problem in every file as `FILE:LINE: field: message`.
+
+Loading API:
+- `load_policy_bytes(data, path)` / `load_policy_file(path)`: one file -> `LoadedPolicy`.
+- `discover_policy_files(paths)`: a file is taken as is; a folder contributes every `*.yaml` / `*.yml`
+  below it, recursively (monorepos keep one policy per team folder), skipping hidden folders and files
+  (`.git`, `.github`, ...), sorted by path within each folder; duplicates are dropped.
+- `load_policies(paths)`: all of the above, collecting every error across every file before raising;
+  two files declaring the same `service` are an error naming both.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
-from typing import Annotated, Literal
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
+from gate.errors import PolicyError, PolicyErrors
 from gate.models import Category, RiskLevel
+from gate.policy_yaml import (
+    MAX_POLICY_BYTES,
+    LineMap,
+    field_name,
+    line_for,
+    parse_yaml,
+    sort_errors,
+    validation_errors,
+)
+
+__all__ = [
+    "API_VERSION",
+    "MAX_POLICY_BYTES",
+    "SLI",
+    "SLO",
+    "WINDOW_TEMPLATE",
+    "AuditConfig",
+    "CalendarWindow",
+    "ExpectedCost",
+    "GateConfig",
+    "LLMConfig",
+    "LoadedPolicy",
+    "OverrideConfig",
+    "Policy",
+    "PrometheusConfig",
+    "RiskConfig",
+    "RiskRule",
+    "Tier",
+    "discover_policy_files",
+    "load_policies",
+    "load_policy_bytes",
+    "load_policy_file",
+    "parse_duration",
+]
 
 API_VERSION = "slo-gate/v1"
-MAX_POLICY_BYTES = 64 * 1024
+POLICY_SUFFIXES = (".yaml", ".yml")
 
 _DURATION_PART = re.compile(r"(\d+)(ms|y|w|d|h|m|s)")
 _DURATION = re.compile(r"^(?:\d+(?:ms|y|w|d|h|m|s))+$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "y": 365 * 86400}
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 _LABEL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Sloth-compatible templating: `{{.window}}`, spaces allowed inside the braces, is the only variable.
+WINDOW_TEMPLATE = re.compile(r"\{\{\s*\.window\s*\}\}")
+_ANY_TEMPLATE = re.compile(r"\{\{.*?\}\}", re.DOTALL)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _error_at(at: tuple[str | int, ...], message: str) -> PydanticCustomError:
+    """A validation error the loader pins to a node below the validated one (its `at` path)."""
+    return PydanticCustomError("policy", message, {"at": at})
+
+
+def check_query(text: str) -> str:
+    """Validate one SLI query's text and templating; return it unchanged or raise ValueError."""
+    if not text.strip():
+        raise ValueError("must not be empty")
+    control = _CONTROL.search(text)
+    if control:
+        raise ValueError(f"contains control character U+{ord(control.group()):04X}")
+    others = [m.group() for m in _ANY_TEMPLATE.finditer(text) if not WINDOW_TEMPLATE.fullmatch(m.group())]
+    if others:
+        shown = ", ".join(others)
+        raise ValueError(f"unknown template {shown}: the only template variable is {{{{.window}}}}")
+    if "{{" in _ANY_TEMPLATE.sub("", text) or "}}" in _ANY_TEMPLATE.sub("", text):
+        raise ValueError("unbalanced '{{' / '}}': the only template is {{.window}}")
+    if not WINDOW_TEMPLATE.search(text):
+        raise ValueError(
+            "must use {{.window}} as its range, e.g. rate(x[{{.window}}]), so each window measures its span"
+        )
+    return text
 
 
 def parse_duration(text: str) -> float:
@@ -45,14 +123,19 @@ class SLI(Strict):
     good_query: str | None = None
     total_query: str
 
+    @field_validator("error_query", "good_query", "total_query")
+    @classmethod
+    def _query(cls, value: str | None) -> str | None:
+        return None if value is None else check_query(value)
+
     @model_validator(mode="after")
     def _one_of_error_or_good(self) -> SLI:
-        if (self.error_query is None) == (self.good_query is None):
-            raise ValueError("set exactly one of error_query or good_query (plus total_query)")
-        for name in ("error_query", "good_query", "total_query"):
-            value = getattr(self, name)
-            if value is not None and "{{" in value and not re.search(r"\{\{\s*\.window\s*\}\}", value):
-                raise ValueError(f"{name}: the only template variable is {{{{.window}}}}")
+        if self.error_query is not None and self.good_query is not None:
+            raise _error_at(
+                ("good_query",), "set error_query or good_query, not both (bad = error, or total - good)"
+            )
+        if self.error_query is None and self.good_query is None:
+            raise ValueError("needs error_query or good_query (plus total_query)")
         return self
 
 
@@ -70,6 +153,25 @@ class SLO(Strict):
     def _name(cls, value: str) -> str:
         if not _NAME.match(value):
             raise ValueError("use letters, digits, '.', '_' or '-' (at most 63 characters)")
+        return value
+
+    @field_validator("window", mode="before")
+    @classmethod
+    def _window_shape(cls, value: Any) -> Any:
+        # One clear error instead of one per union member (string / calendar mapping).
+        if isinstance(value, dict):
+            unknown = [k for k in value if k != "calendar"]
+            if unknown:
+                raise _error_at((unknown[0],), "unknown key (allowed: calendar)")
+            if "calendar" not in value:
+                raise ValueError("a calendar window needs `calendar: month` or `calendar: quarter`")
+            if value["calendar"] not in ("month", "quarter"):
+                raise _error_at(("calendar",), f"must be 'month' or 'quarter' (got {value['calendar']!r})")
+            return value
+        if not isinstance(value, str | CalendarWindow):
+            raise ValueError(
+                f"must be a Prometheus duration such as 30d, or {{calendar: month|quarter}} (got {value!r})"
+            )
         return value
 
     @field_validator("window")
@@ -173,14 +275,21 @@ class GateConfig(Strict):
     @field_validator("tiers")
     @classmethod
     def _tiers_descend(cls, tiers: list[Tier]) -> list[Tier]:
-        thresholds = [t.above for t in tiers]
-        if thresholds[-1] is not None:
-            raise ValueError("the last tier must have no `above` (it catches everything below)")
-        if any(t is None for t in thresholds[:-1]):
-            raise ValueError("only the last tier may omit `above`")
-        numbers = [t for t in thresholds[:-1] if t is not None]
-        if numbers != sorted(numbers, reverse=True) or len(set(numbers)) != len(numbers):
-            raise ValueError("tier `above` values must strictly decrease")
+        last = len(tiers) - 1
+        if tiers[last].above is not None:
+            raise _error_at(
+                (last, "above"), "the last tier must have no `above` (it catches everything below)"
+            )
+        previous: float | None = None
+        for index, tier in enumerate(tiers[:last]):
+            if tier.above is None:
+                raise _error_at((index,), "only the last tier may omit `above`")
+            if previous is not None and tier.above >= previous:
+                raise _error_at(
+                    (index, "above"),
+                    f"tier `above` values must strictly decrease ({tier.above:g} follows {previous:g})",
+                )
+            previous = tier.above
         return tiers
 
 
@@ -217,13 +326,18 @@ class Policy(Strict):
             raise ValueError("use letters, digits, '.', '_' or '-' (at most 63 characters)")
         return value
 
-    @model_validator(mode="after")
-    def _unique_slo_names(self) -> Policy:
-        names = [s.name for s in self.slos]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
-        if duplicates:
-            raise ValueError(f"SLO names must be unique; repeated: {', '.join(duplicates)}")
-        return self
+    @field_validator("slos")
+    @classmethod
+    def _unique_slo_names(cls, slos: list[SLO]) -> list[SLO]:
+        first: dict[str, int] = {}
+        for index, slo in enumerate(slos):
+            if slo.name in first:
+                raise _error_at(
+                    (index, "name"),
+                    f"duplicate SLO name {slo.name!r} (already used by slos[{first[slo.name]}])",
+                )
+            first[slo.name] = index
+        return slos
 
 
 class LoadedPolicy(BaseModel):
@@ -234,3 +348,167 @@ class LoadedPolicy(BaseModel):
     policy: Policy
     path: str
     sha256: str
+
+
+# --- loading -----------------------------------------------------------------------------------------
+
+
+def _load(data: bytes, path: str) -> tuple[LoadedPolicy, LineMap]:
+    parsed = parse_yaml(data, path)
+    raw, lines = parsed.data, parsed.lines
+    version = raw.get("apiVersion")
+    if version is not None and version != API_VERSION:
+        # Another spec's schema: its other keys would only produce noise.
+        raise PolicyErrors(
+            [
+                PolicyError(
+                    path,
+                    line_for(lines, ("apiVersion",)),
+                    "apiVersion",
+                    f"expected {API_VERSION} (got {version!r})",
+                )
+            ]
+        )
+    errors: list[PolicyError] = []
+    if "api_version" in raw:  # populate_by_name would otherwise accept the Python spelling
+        errors.append(
+            PolicyError(
+                path, line_for(lines, ("api_version",)), "api_version", "unknown key (use apiVersion)"
+            )
+        )
+    try:
+        policy = Policy.model_validate(raw)
+    except ValidationError as exc:
+        for error in validation_errors(exc, path, lines, Policy):
+            if error.field == "apiVersion" and error.message == "required":
+                error = PolicyError(error.file, error.line, error.field, f"required (expected {API_VERSION})")
+            errors.append(error)
+    if errors:
+        raise PolicyErrors(sort_errors(errors))
+    loaded = LoadedPolicy(policy=policy, path=path, sha256=hashlib.sha256(data).hexdigest())
+    return loaded, lines
+
+
+def load_policy_bytes(data: bytes, path: str) -> LoadedPolicy:
+    """Validate one policy file's exact bytes; `path` is only used for display and error locations.
+
+    Raises PolicyErrors carrying every problem found in the file.
+    """
+    return _load(data, path)[0]
+
+
+def _read(path: Path | str) -> bytes:
+    display = str(path)
+    try:
+        size = os.stat(path).st_size
+        if size > MAX_POLICY_BYTES:
+            raise PolicyErrors(
+                [
+                    PolicyError(
+                        display,
+                        None,
+                        "",
+                        f"file is {size} bytes; policy files are limited to "
+                        f"{MAX_POLICY_BYTES} bytes ({MAX_POLICY_BYTES // 1024} KiB)",
+                    )
+                ]
+            )
+        with open(path, "rb") as handle:
+            return handle.read(MAX_POLICY_BYTES + 1)  # parse_yaml rejects a file that grew meanwhile
+    except FileNotFoundError:
+        raise PolicyErrors([PolicyError(display, None, "", "no such file")]) from None
+    except IsADirectoryError:
+        raise PolicyErrors([PolicyError(display, None, "", "is a folder; expected a policy file")]) from None
+    except OSError as exc:
+        raise PolicyErrors([PolicyError(display, None, "", f"cannot read: {exc.strerror or exc}")]) from None
+
+
+def load_policy_file(path: Path | str) -> LoadedPolicy:
+    """Read and validate one policy file; `LoadedPolicy.path` is `path` as given."""
+    display = str(path)
+    return load_policy_bytes(_read(path), display)
+
+
+def _discover(paths: Sequence[Path | str]) -> tuple[list[Path], list[PolicyError]]:
+    found: list[Path] = []
+    errors: list[PolicyError] = []
+    seen: set[Path] = set()
+
+    def add(candidate: Path) -> None:
+        key = candidate.resolve()
+        if key not in seen:
+            seen.add(key)
+            found.append(candidate)
+
+    for given in paths:
+        path = Path(given)
+        if path.is_file():
+            add(path)
+        elif path.is_dir():
+            files: list[Path] = []
+            for folder, dirnames, filenames in os.walk(path):
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                files.extend(
+                    Path(folder) / name
+                    for name in filenames
+                    if name.endswith(POLICY_SUFFIXES) and not name.startswith(".")
+                )
+            if not files:
+                errors.append(
+                    PolicyError(str(given), None, "", "no policy files (*.yaml, *.yml) in this folder")
+                )
+            for file in sorted(files, key=lambda p: p.relative_to(path).as_posix()):
+                add(file)
+        elif path.exists():
+            errors.append(PolicyError(str(given), None, "", "not a regular file or folder"))
+        else:
+            errors.append(PolicyError(str(given), None, "", "no such file or folder"))
+    return found, errors
+
+
+def discover_policy_files(paths: Sequence[Path | str]) -> list[Path]:
+    """Policy files named by `paths`: files as given, folders searched recursively for *.yaml / *.yml.
+
+    Hidden files and folders are skipped. A missing path or a folder without policy files is an error;
+    every such error is collected before raising PolicyErrors.
+    """
+    if not paths:
+        raise PolicyErrors([PolicyError("policy paths", None, "", "none given")])
+    found, errors = _discover(paths)
+    if errors:
+        raise PolicyErrors(errors)
+    return found
+
+
+def load_policies(paths: Sequence[Path | str]) -> list[LoadedPolicy]:
+    """Load every policy under `paths`; collect all errors across all files, then raise PolicyErrors."""
+    if not paths:
+        raise PolicyErrors([PolicyError("policy paths", None, "", "none given")])
+    files, errors = _discover(paths)
+    loaded: list[LoadedPolicy] = []
+    first: dict[str, tuple[LoadedPolicy, int | None]] = {}
+    for file in files:
+        try:
+            policy, lines = _load(_read(file), str(file))
+        except PolicyErrors as exc:
+            errors.extend(exc.errors)
+            continue
+        service = policy.policy.service
+        line = line_for(lines, ("service",))
+        if service in first:
+            other, other_line = first[service]
+            where = f"{other.path}:{other_line}" if other_line is not None else other.path
+            errors.append(
+                PolicyError(
+                    policy.path,
+                    line,
+                    field_name(("service",)),
+                    f"service {service!r} is also defined in {where}; each service needs exactly one policy",
+                )
+            )
+            continue
+        first[service] = (policy, line)
+        loaded.append(policy)
+    if errors:
+        raise PolicyErrors(errors)
+    return loaded
