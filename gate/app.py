@@ -6,8 +6,9 @@ this module never reads the environment, the clock or the network itself.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 from gate import decide as decide_mod
 from gate import globs
@@ -36,6 +37,8 @@ class ChangeInput:
     declared_risk: RiskLevel | None = None
     policy_files: tuple[str, ...] = ()
     llm_note: str | None = None
+    # Verification results for override/fix labels, keyed by label name (filled in GitHub Actions).
+    verified_labels: Mapping[str, Override] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -44,8 +47,6 @@ class CheckOptions:
     services: tuple[str, ...] = ()
     concurrency: int = 8
     metrics_source: str = ""
-    override: Override | None = None
-    fix: Override | None = None
     audit: dict[str, str] | None = field(default=None)
 
 
@@ -87,6 +88,19 @@ def classify(loaded: LoadedPolicy, change: ChangeInput) -> ChangeRisk:
     return risk.model_copy(update={"llm_note": change.llm_note}) if change.llm_note else risk
 
 
+UNVERIFIABLE = "who applied it cannot be verified outside a GitHub pull request"
+
+
+def label_override(kind: Literal["override", "fix"], label: str, change: ChangeInput) -> Override | None:
+    """The verdict on an override or fix label, if the change carries it; unverified labels never count."""
+    if label not in change.labels:
+        return None
+    verdict = change.verified_labels.get(label)
+    if verdict is not None:
+        return verdict
+    return Override(kind=kind, label=label, honoured=False, reason=UNVERIFIABLE)
+
+
 def combined_change(results: Sequence[ServiceResult], fallback: ChangeRisk) -> ChangeRisk:
     """The change as the strictest policy sees it (per-service views stay in each result)."""
     if not results:
@@ -104,8 +118,11 @@ def run_check(
     budgets = measure_policies(chosen, source, options.at, concurrency=options.concurrency)
     results: list[ServiceResult] = []
     for loaded, service_budget in zip(chosen, budgets, strict=True):
+        gate = loaded.policy.gate
+        override = label_override("override", gate.override.label, change)
+        fix = label_override("fix", gate.override.fix_label, change)
         risk = classify(loaded, change)
-        decision = decide_mod.decide(loaded.policy.gate, service_budget, risk, options.override, options.fix)
+        decision = decide_mod.decide(gate, service_budget, risk, override, fix)
         results.append(ServiceResult(budgets=service_budget, change=risk, decision=decision))
     outcomes = [r.decision.outcome for r in results]
     fallback = assess_rules(
@@ -123,8 +140,8 @@ def run_check(
         services=results,
         skipped=skipped,
         change=combined_change(results, fallback),
-        override=options.override,
-        fix=options.fix,
+        override=next((r.decision.override for r in results if r.decision.override), None),
+        fix=next((r.decision.fix for r in results if r.decision.fix), None),
         metrics_source=options.metrics_source,
         audit=options.audit,
     )

@@ -142,5 +142,6 @@ def decide(
         tier=tier,
         advisory=advisory,
         would_have=would_have,
-        override=override if override is not None and override.honoured else None,
+        override=override,
+        fix=fix,
     )

@@ -178,7 +178,8 @@ class Decision(Frozen):
     tier: Tier | None = None
     advisory: bool = False
     would_have: Outcome | None = None
-    override: Override | None = None
+    override: Override | None = None  # the verdict on an override label, honoured or not
+    fix: Override | None = None
 
 
 class ServiceResult(Frozen):

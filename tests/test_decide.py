@@ -69,7 +69,7 @@ def test_unverified_override_is_ignored_with_its_reason() -> None:
     assert decision.outcome == "fail"
     assert codes(decision) == ["override-ignored", "tier-blocks"]
     assert "PR author" in decision.reasons[0].message
-    assert decision.override is None
+    assert decision.override == REFUSED
 
 
 @pytest.mark.parametrize("category", ["docs", "tests"])
