@@ -15,6 +15,7 @@ from gate import globs
 from gate.measure import measure_policies
 from gate.metrics import MetricsSource
 from gate.models import (
+    ChangedFile,
     ChangeRisk,
     GateRun,
     Override,
@@ -74,8 +75,26 @@ def select_policies(
     return chosen, skipped
 
 
-def classify(loaded: LoadedPolicy, change: ChangeInput) -> ChangeRisk:
-    files = change.diff.files if change.diff is not None else []
+def scoped_files(
+    loaded: LoadedPolicy, files: Sequence[ChangedFile], all_policies: Sequence[LoadedPolicy]
+) -> list[ChangedFile]:
+    """In a monorepo each service judges its own files plus shared ones (owned by no policy's `paths`)."""
+    if not loaded.policy.paths:
+        return list(files)
+    owners = [p.policy.paths for p in all_policies if p.policy.paths]
+
+    def touches(f: ChangedFile, patterns: Sequence[str]) -> bool:
+        return any(globs.match_any(p, patterns) for p in (f.path, f.old_path) if p)
+
+    return [
+        f for f in files if touches(f, loaded.policy.paths) or not any(touches(f, owned) for owned in owners)
+    ]
+
+
+def classify(
+    loaded: LoadedPolicy, change: ChangeInput, all_policies: Sequence[LoadedPolicy] = ()
+) -> ChangeRisk:
+    files = scoped_files(loaded, change.diff.files, all_policies) if change.diff is not None else []
     problems = change.diff.problems if change.diff is not None else []
     risk = assess_rules(
         files,
@@ -121,7 +140,7 @@ def run_check(
         gate = loaded.policy.gate
         override = label_override("override", gate.override.label, change)
         fix = label_override("fix", gate.override.fix_label, change)
-        risk = classify(loaded, change)
+        risk = classify(loaded, change, policies)
         decision = decide_mod.decide(gate, service_budget, risk, override, fix)
         results.append(ServiceResult(budgets=service_budget, change=risk, decision=decision))
     outcomes = [r.decision.outcome for r in results]

@@ -25,6 +25,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from gate import globs
 from gate.errors import PolicyError, PolicyErrors
 from gate.models import Category, RiskLevel
 from gate.policy_yaml import (
@@ -205,6 +206,19 @@ class Tier(Strict):
     allow: list[RiskLevel]
 
 
+def _check_globs(patterns: list[str]) -> list[str]:
+    """Reject a glob the matcher cannot use (empty, `..`), at load time with the policy's line."""
+    for pattern in patterns:
+        try:
+            if pattern.startswith("!"):
+                globs.compile_pattern(pattern[1:])
+            else:
+                globs.compile_pattern(pattern)
+        except ValueError as exc:
+            raise ValueError(str(exc)) from None
+    return patterns
+
+
 class RiskRule(Strict):
     """A deterministic floor: matching paths or labels set at least `risk` and/or a category."""
 
@@ -212,6 +226,11 @@ class RiskRule(Strict):
     labels: list[str] = Field(default_factory=list)
     risk: RiskLevel | None = None
     category: Category | None = None
+
+    @field_validator("paths")
+    @classmethod
+    def _paths(cls, value: list[str]) -> list[str]:
+        return _check_globs(value)
 
     @model_validator(mode="after")
     def _has_match_and_effect(self) -> RiskRule:
@@ -318,6 +337,11 @@ class Policy(Strict):
     slos: Annotated[list[SLO], Field(min_length=1)]
     gate: GateConfig = Field(default_factory=GateConfig)
     audit: AuditConfig = Field(default_factory=AuditConfig)
+
+    @field_validator("paths")
+    @classmethod
+    def _paths(cls, value: list[str]) -> list[str]:
+        return _check_globs(value)
 
     @field_validator("service")
     @classmethod

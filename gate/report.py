@@ -59,6 +59,10 @@ def fmt_hours(hours: float | None) -> str:
     return f"{hours / 24:.1f}d"
 
 
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def fmt_objective(objective: float) -> str:
     return f"{objective:g}%"
 
@@ -212,7 +216,7 @@ def budget_table_text(budgets: ServiceBudget) -> list[str]:
 def change_text(change: ChangeRisk) -> list[str]:
     lines = [
         f"  change risk: {change.risk.value} (rule floor {change.floor.value}), category {change.category.value}, "
-        f"{len(change.files)} files, +{change.lines_added}/-{change.lines_removed} lines"
+        f"{plural(len(change.files), 'file')}, +{change.lines_added}/-{change.lines_removed} lines"
     ]
     for assessment in change.assessments:
         for reason in assessment.reasons:
@@ -290,7 +294,7 @@ def service_markdown(result: ServiceResult) -> str:
     lines += [
         "",
         f"**Change risk:** {change.risk.value} (rule floor {change.floor.value}) · category {change.category.value}"
-        f" · {len(change.files)} files, +{change.lines_added}/−{change.lines_removed}",
+        f" · {plural(len(change.files), 'file')}, +{change.lines_added}/−{change.lines_removed}",
     ]
     for assessment in change.assessments:
         lines += [f"- _{assessment.source}_: {md_escape(reason)}" for reason in assessment.reasons]

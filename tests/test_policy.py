@@ -543,3 +543,19 @@ def test_loaded_policy_keeps_display_path_and_hash(tmp_path: Path, monkeypatch: 
     loaded = load_policies(["p.yaml"])
     assert [p.path for p in loaded] == ["p.yaml"]
     assert loaded[0].sha256 == hashlib.sha256(VALID.encode()).hexdigest()
+
+
+def test_unusable_globs_are_policy_errors(tmp_path: Path) -> None:
+    path = tmp_path / "globs.yaml"
+    path.write_text(
+        "apiVersion: slo-gate/v1\nservice: x\npaths: ['../x/**']\nslos:\n  - name: a\n    objective: 99\n"
+        "    sli: {error_query: 'a[{{.window}}]', total_query: 'b[{{.window}}]'}\n"
+        "gate:\n  risk:\n    rules:\n      - {paths: [''], risk: high}\n"
+    )
+    with pytest.raises(PolicyErrors) as caught:
+        load_policy_file(path)
+    lines = [str(e) for e in caught.value.errors]
+    assert lines == [
+        f"{path}:3: paths: '../x/**': patterns are repo-relative and cannot contain '..'",
+        f"{path}:11: gate.risk.rules[0].paths: '' is an empty glob pattern",
+    ]
