@@ -12,17 +12,22 @@ def diff_of(*paths: str, lines: int = 1) -> str:
     chunks = []
     for path in paths:
         body = "".join(f"+line {i}\n" for i in range(lines))
-        chunks.append(f"diff --git a/{path} b/{path}\n--- a/{path}\n+++ b/{path}\n@@ -0,0 +1,{lines} @@\n{body}")
+        chunks.append(
+            f"diff --git a/{path} b/{path}\n--- a/{path}\n+++ b/{path}\n@@ -0,0 +1,{lines} @@\n{body}"
+        )
     return "".join(chunks)
 
 
 def check(diff: str, labels: tuple[str, ...] = ()) -> dict[str, tuple[str, str, int]]:
     source = SnapshotSource.from_text((DEMO / "snapshot.json").read_text("utf-8"), label="demo")
     policies = demo_policies()
-    change = ChangeInput(diff=parse_unified_diff(diff), labels=labels, policy_files=tuple(p.path for p in policies))
+    change = ChangeInput(
+        diff=parse_unified_diff(diff), labels=labels, policy_files=tuple(p.path for p in policies)
+    )
     run = run_check(policies, source, change, CheckOptions(at=source.snapshot.evaluated_at))
     return {
-        r.budgets.service: (r.change.risk.value, r.decision.outcome, len(r.change.files)) for r in run.services
+        r.budgets.service: (r.change.risk.value, r.decision.outcome, len(r.change.files))
+        for r in run.services
     }
 
 
@@ -42,7 +47,9 @@ def test_shared_files_count_for_every_service() -> None:
 
 
 def test_size_thresholds_apply_per_service() -> None:
-    got = check(diff_of("services/checkout/api.py", lines=400) + diff_of("services/payments/api.py", lines=300))
+    got = check(
+        diff_of("services/checkout/api.py", lines=400) + diff_of("services/payments/api.py", lines=300)
+    )
     assert got["checkout"] == ("low", "pass", 1)  # 400 lines of its own: low
     assert got["payments"] == ("low", "pass", 1)
 

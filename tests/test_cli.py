@@ -139,6 +139,10 @@ def test_override_label_cannot_be_verified_outside_github(prometheus: FixturePro
         prometheus, "--service", "payments", "--risk", "medium", "--labels", "slo-gate/override"
     )
     assert code == 1
+    payments = by_service(document)["payments"]
+    assert payments["reasons"][0]["code"] == "override-ignored"
+    assert "cannot be verified outside a GitHub pull request" in payments["reasons"][0]["message"]
+    assert document["override"]["honoured"] is False
 
 
 def test_git_base_head(
