@@ -93,6 +93,7 @@ def metrics_options(func: F) -> F:
             default=120.0,
             show_default=True,
             envvar="SLO_GATE_TIMEOUT",
+            show_envvar=True,
             help="Overall deadline in seconds for all metric queries.",
         ),
         click.option(
@@ -101,12 +102,14 @@ def metrics_options(func: F) -> F:
             default=8,
             show_default=True,
             envvar="SLO_GATE_CONCURRENCY",
+            show_envvar=True,
             help="Queries in flight at once.",
         ),
         click.option(
             "--at",
             "at_text",
             envvar="SLO_GATE_AT",
+            show_envvar=True,
             metavar="TIME",
             help="Evaluation time for every query (RFC 3339 or unix seconds). Default: now, "
             "or the snapshot's time with --metrics-snapshot.",
@@ -115,6 +118,7 @@ def metrics_options(func: F) -> F:
             "--metrics-snapshot",
             type=click.Path(path_type=Path, dir_okay=False),
             envvar="SLO_GATE_METRICS_SNAPSHOT",
+            show_envvar=True,
             help="Replay a snapshot recorded with --record-snapshot instead of querying Prometheus.",
         ),
         click.option(
@@ -136,6 +140,7 @@ def format_option(func: F) -> F:
         default="text",
         show_default=True,
         envvar="SLO_GATE_FORMAT",
+        show_envvar=True,
         help="Output format.",
     )(func)
 
@@ -282,24 +287,38 @@ def close_source(source: MetricsSource) -> None:
 @main.command()
 @policy_option
 @click.option(
-    "--service", "services", multiple=True, envvar="SLO_GATE_SERVICE", help="Only this service (repeatable)."
+    "--service",
+    "services",
+    multiple=True,
+    envvar="SLO_GATE_SERVICE",
+    show_envvar=True,
+    help="Only this service (repeatable).",
 )
 @metrics_options
 @click.option("--diff", "diff_path", metavar="FILE", help="Unified diff of the change ('-' reads stdin).")
-@click.option("--base", envvar="SLO_GATE_BASE", help="Base git ref: the change is `git diff BASE...HEAD`.")
-@click.option("--head", envvar="SLO_GATE_HEAD", help="Head git ref (with --base).")
-@click.option("--labels", envvar="SLO_GATE_LABELS", default="", help="Comma-separated PR labels.")
+@click.option(
+    "--base",
+    envvar="SLO_GATE_BASE",
+    show_envvar=True,
+    help="Base git ref: the change is `git diff BASE...HEAD`.",
+)
+@click.option("--head", envvar="SLO_GATE_HEAD", show_envvar=True, help="Head git ref (with --base).")
+@click.option(
+    "--labels", envvar="SLO_GATE_LABELS", show_envvar=True, default="", help="Comma-separated PR labels."
+)
 @click.option(
     "--risk",
     "declared_risk",
     type=click.Choice(["low", "medium", "high"]),
     envvar="SLO_GATE_RISK",
+    show_envvar=True,
     help="Declared risk: a floor the rules can only raise (for deploys without a diff).",
 )
 @click.option(
     "--mode",
     type=click.Choice(["enforce", "advisory"]),
     envvar="SLO_GATE_MODE",
+    show_envvar=True,
     help="Override every policy's gate.mode (advisory never fails).",
 )
 @format_option
@@ -307,13 +326,18 @@ def close_source(source: MetricsSource) -> None:
     "--report-file", type=click.Path(path_type=Path, dir_okay=False), help="Also write the JSON report here."
 )
 @click.option(
-    "--no-llm", is_flag=True, envvar="SLO_GATE_NO_LLM", help="Rules decide alone; no model is called."
+    "--no-llm",
+    is_flag=True,
+    envvar="SLO_GATE_NO_LLM",
+    show_envvar=True,
+    help="Rules decide alone; no model is called.",
 )
 @click.option(
     "--audit",
     default="none",
     show_default=True,
     envvar="SLO_GATE_AUDIT",
+    show_envvar=True,
     help="Audit sink: none (git:BRANCH and file:PATH arrive with the audit log).",
 )
 def check(
@@ -429,7 +453,12 @@ def execute_check(
 @main.command()
 @policy_option
 @click.option(
-    "--service", "services", multiple=True, envvar="SLO_GATE_SERVICE", help="Only this service (repeatable)."
+    "--service",
+    "services",
+    multiple=True,
+    envvar="SLO_GATE_SERVICE",
+    show_envvar=True,
+    help="Only this service (repeatable).",
 )
 @metrics_options
 @format_option
