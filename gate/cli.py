@@ -5,12 +5,17 @@ Heavy modules (pydantic models, httpx) are imported inside the commands so `slo-
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import os
 import sys
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
@@ -58,7 +63,15 @@ def main() -> None:
 # ---- shared options ---------------------------------------------------------------------------
 
 
-def policy_option(func: F) -> F:
+def policy_options(func: F) -> F:
+    func = click.option(
+        "--service",
+        "services",
+        multiple=True,
+        envvar="SLO_GATE_SERVICE",
+        show_envvar=True,
+        help="Only this service (repeatable).",
+    )(func)
     return click.option(
         "--policy",
         "-p",
@@ -69,6 +82,19 @@ def policy_option(func: F) -> F:
         show_envvar=True,
         help="Policy file or folder (every *.yaml/*.yml in it). Repeatable. Default: policies",
     )(func)
+
+
+@dataclass(frozen=True)
+class MetricsOptions:
+    """Where metrics come from and when they are read: the options check and status share."""
+
+    prometheus_url: str | None
+    prometheus_headers: tuple[str, ...]
+    timeout: float
+    concurrency: int
+    at_text: str | None
+    metrics_snapshot: Path | None
+    record_snapshot: Path | None
 
 
 def metrics_options(func: F) -> F:
@@ -127,9 +153,17 @@ def metrics_options(func: F) -> F:
             help="Write every query answer of this run to FILE (replay it with --metrics-snapshot).",
         ),
     ]
+
+    @functools.wraps(func)
+    def collect(*args: Any, **kwargs: Any) -> Any:
+        fields = [f.name for f in dataclasses.fields(MetricsOptions)]
+        kwargs["metrics"] = MetricsOptions(**{name: kwargs.pop(name) for name in fields})
+        return func(*args, **kwargs)
+
+    wrapped: Any = collect
     for option in reversed(options):
-        func = option(func)
-    return func
+        wrapped = option(wrapped)
+    return cast(F, wrapped)
 
 
 def format_option(func: F) -> F:
@@ -266,34 +300,51 @@ def render(run: GateRun, output_format: str) -> str:
     return report.render_text(run)
 
 
-def recording(source: MetricsSource, path: Path | None) -> tuple[MetricsSource, RecordingSource | None]:
-    if path is None:
-        return source, None
-    from gate.metrics import RecordingSource
+def select_services(loaded: Sequence[LoadedPolicy], services: Sequence[str]) -> list[LoadedPolicy]:
+    from gate.errors import UsageError
 
-    recorder = RecordingSource(source)
-    return recorder, recorder
+    known = {p.policy.service for p in loaded}
+    unknown = [s for s in services if s not in known]
+    if unknown:
+        raise UsageError(
+            f"--service {', '.join(unknown)}: no such service in the policies ({', '.join(sorted(known))})"
+        )
+    return [p for p in loaded if not services or p.policy.service in services]
 
 
-def close_source(source: MetricsSource) -> None:
-    close = getattr(source, "close", None)
-    if callable(close):
-        close()
+@contextmanager
+def metrics_session(options: MetricsOptions) -> Iterator[tuple[MetricsSource, str, float]]:
+    """The source, a label for reports and the run's one evaluation time; records on success."""
+    source, label, snapshot_at = build_source(
+        options.prometheus_url,
+        options.prometheus_headers,
+        options.timeout,
+        options.concurrency,
+        options.metrics_snapshot,
+    )
+    at = parse_time(options.at_text)
+    if at is None:
+        at = snapshot_at if snapshot_at is not None else time.time()
+    recorder: RecordingSource | None = None
+    if options.record_snapshot is not None:
+        from gate.metrics import RecordingSource
+
+        recorder = RecordingSource(source)
+    try:
+        yield (recorder or source), label, at
+        if recorder is not None and options.record_snapshot is not None:
+            recorder.save(options.record_snapshot, note=f"recorded from {label}")
+    finally:
+        close = getattr(source, "close", None)
+        if callable(close):
+            close()
 
 
 # ---- commands ---------------------------------------------------------------------------------
 
 
 @main.command()
-@policy_option
-@click.option(
-    "--service",
-    "services",
-    multiple=True,
-    envvar="SLO_GATE_SERVICE",
-    show_envvar=True,
-    help="Only this service (repeatable).",
-)
+@policy_options
 @metrics_options
 @click.option("--diff", "diff_path", metavar="FILE", help="Unified diff of the change ('-' reads stdin).")
 @click.option(
@@ -343,13 +394,7 @@ def close_source(source: MetricsSource) -> None:
 def check(
     policies: tuple[Path, ...],
     services: tuple[str, ...],
-    prometheus_url: str | None,
-    prometheus_headers: tuple[str, ...],
-    timeout: float,
-    concurrency: int,
-    at_text: str | None,
-    metrics_snapshot: Path | None,
-    record_snapshot: Path | None,
+    metrics: MetricsOptions,
     diff_path: str | None,
     base: str | None,
     head: str | None,
@@ -362,26 +407,21 @@ def check(
     audit: str,
 ) -> None:
     """Measure budgets, classify the change, and pass or fail it."""
+    from gate.app import CheckOptions, run_check
     from gate.errors import UsageError
 
     if audit != "none":
         raise UsageError(f"--audit {audit!r}: only 'none' is supported in this build")
     loaded = load_policies(policies)
+    select_services(loaded, services)
     if mode is not None:
         loaded = [with_mode(p, mode) for p in loaded]
     change = change_input(read_diff(diff_path, base, head), labels, declared_risk, loaded, no_llm)
-    run = execute_check(
-        loaded,
-        change,
-        services=services,
-        url=prometheus_url,
-        headers=prometheus_headers,
-        timeout=timeout,
-        concurrency=concurrency,
-        at_text=at_text,
-        snapshot=metrics_snapshot,
-        record=record_snapshot,
-    )
+    with metrics_session(metrics) as (source, label, at):
+        options = CheckOptions(
+            at=at, services=tuple(services), concurrency=metrics.concurrency, metrics_source=label
+        )
+        run = run_check(loaded, source, change, options)
     if report_file is not None:
         from gate.report import render_json
 
@@ -413,91 +453,20 @@ def change_input(
     )
 
 
-def execute_check(
-    loaded: Sequence[LoadedPolicy],
-    change: ChangeInput,
-    *,
-    services: Sequence[str],
-    url: str | None,
-    headers: Sequence[str],
-    timeout: float,
-    concurrency: int,
-    at_text: str | None,
-    snapshot: Path | None,
-    record: Path | None,
-) -> GateRun:
-    import time
-
-    from gate.app import CheckOptions, run_check
-    from gate.errors import UsageError
-
-    known = {p.policy.service for p in loaded}
-    unknown = [s for s in services if s not in known]
-    if unknown:
-        raise UsageError(
-            f"--service {', '.join(unknown)}: no such service in the policies ({', '.join(sorted(known))})"
-        )
-    source, label, snapshot_at = build_source(url, headers, timeout, concurrency, snapshot)
-    at = parse_time(at_text) or snapshot_at or time.time()
-    source, recorder = recording(source, record)
-    try:
-        options = CheckOptions(at=at, services=tuple(services), concurrency=concurrency, metrics_source=label)
-        run = run_check(loaded, source, change, options)
-    finally:
-        close_source(source)
-    if recorder is not None and record is not None:
-        recorder.save(record, note=f"recorded from {label}")
-    return run
-
-
 @main.command()
-@policy_option
-@click.option(
-    "--service",
-    "services",
-    multiple=True,
-    envvar="SLO_GATE_SERVICE",
-    show_envvar=True,
-    help="Only this service (repeatable).",
-)
+@policy_options
 @metrics_options
 @format_option
 def status(
-    policies: tuple[Path, ...],
-    services: tuple[str, ...],
-    prometheus_url: str | None,
-    prometheus_headers: tuple[str, ...],
-    timeout: float,
-    concurrency: int,
-    at_text: str | None,
-    metrics_snapshot: Path | None,
-    record_snapshot: Path | None,
-    output_format: str,
+    policies: tuple[Path, ...], services: tuple[str, ...], metrics: MetricsOptions, output_format: str
 ) -> None:
     """Show budgets and burn rates for every policy (no diff, no decision)."""
-    import time
-
     from gate import report
     from gate.app import run_status
-    from gate.errors import UsageError
 
-    loaded = load_policies(policies)
-    if services:
-        unknown = sorted(set(services) - {p.policy.service for p in loaded})
-        if unknown:
-            raise UsageError(f"--service {', '.join(unknown)}: no such service in the policies")
-        loaded = [p for p in loaded if p.policy.service in services]
-    source, label, snapshot_at = build_source(
-        prometheus_url, prometheus_headers, timeout, concurrency, metrics_snapshot
-    )
-    at = parse_time(at_text) or snapshot_at or time.time()
-    source, recorder = recording(source, record_snapshot)
-    try:
-        budgets = run_status(loaded, source, at, concurrency=concurrency)
-    finally:
-        close_source(source)
-    if recorder is not None and record_snapshot is not None:
-        recorder.save(record_snapshot, note=f"recorded from {label}")
+    loaded = select_services(load_policies(policies), services)
+    with metrics_session(metrics) as (source, label, at):
+        budgets = run_status(loaded, source, at, concurrency=metrics.concurrency)
     if output_format == "json":
         emit(report.render_status_json(budgets, at, label))
     elif output_format == "markdown":
