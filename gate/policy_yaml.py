@@ -52,7 +52,25 @@ class _TooDeep(Exception):
         self.line = line
 
 
-class _PolicyLoader(yaml.SafeLoader):
+if getattr(yaml, "__with_libyaml__", False):
+    # libyaml scans and parses (the slow part, ~10x faster); composition stays in Python so every
+    # event's anchor, tag and line can be inspected below.
+    class _LoaderBase(
+        yaml.composer.Composer, yaml.cyaml.CParser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver
+    ):  # type: ignore[misc]
+        def __init__(self, stream: str) -> None:
+            yaml.cyaml.CParser.__init__(self, stream)
+            yaml.composer.Composer.__init__(self)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+
+else:  # pragma: no cover - PyYAML built without libyaml
+
+    class _LoaderBase(yaml.SafeLoader):  # type: ignore[no-redef]
+        pass
+
+
+class _PolicyLoader(_LoaderBase):
     """Composes nodes like SafeLoader, but records (instead of honouring) anchors, aliases and tags."""
 
     def __init__(self, stream: str) -> None:
@@ -225,11 +243,7 @@ def parse_yaml(data: bytes, path: str) -> ParsedYAML:
     try:
         loader = _PolicyLoader(text)
     except yaml.reader.ReaderError as exc:
-        line = text[: exc.position].count("\n") + 1
-        char = exc.character if isinstance(exc.character, str) else chr(exc.character)
-        raise PolicyErrors(
-            [PolicyError(path, line, "", f"control character U+{ord(char):04X} is not allowed in YAML")]
-        ) from None
+        raise PolicyErrors([_reader_error(path, text, exc)]) from None
     try:
         root: yaml.Node | None = None
         try:
@@ -245,6 +259,8 @@ def parse_yaml(data: bytes, path: str) -> ParsedYAML:
                             "more than one YAML document ('---'); a policy file holds exactly one",
                         )
                     )
+        except yaml.reader.ReaderError as exc:  # libyaml reads lazily, so it surfaces here
+            raise PolicyErrors([_reader_error(path, text, exc)]) from None
         except yaml.MarkedYAMLError as exc:
             errors.append(_syntax_error(path, exc))
         except _TooDeep as exc:
@@ -274,6 +290,12 @@ def parse_yaml(data: bytes, path: str) -> ParsedYAML:
         raise PolicyErrors(sort_errors(errors))
     assert isinstance(built, dict)
     return ParsedYAML(data=built, lines=builder.lines)
+
+
+def _reader_error(path: str, text: str, exc: yaml.reader.ReaderError) -> PolicyError:
+    line = text[: exc.position].count("\n") + 1
+    char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+    return PolicyError(path, line, "", f"control character U+{ord(char):04X} is not allowed in YAML")
 
 
 def _syntax_error(path: str, exc: yaml.MarkedYAMLError) -> PolicyError:

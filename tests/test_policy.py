@@ -158,10 +158,11 @@ def test_line_map() -> None:
 
 
 def test_yaml_syntax_error_has_line() -> None:
-    assert errors_of(BROKEN / "syntax-error.yaml") == [
-        f"{b('syntax-error.yaml')}:7: YAML syntax error: expected ',' or '}}', but got '['; "
-        "while parsing a flow mapping"
-    ]
+    [error] = errors_of(BROKEN / "syntax-error.yaml")
+    # The wording is libyaml's ("did not find expected ',' or '}'") or PyYAML's ("expected ',' or '}'").
+    assert error.startswith(f"{b('syntax-error.yaml')}:7: YAML syntax error: ")
+    assert "expected ',' or '}'" in error
+    assert error.endswith("while parsing a flow mapping")
 
 
 def test_python_tag_rejected_and_nothing_executed(monkeypatch: pytest.MonkeyPatch) -> None:
