@@ -18,7 +18,7 @@ from __future__ import annotations
 import types
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -52,22 +52,22 @@ class _TooDeep(Exception):
         self.line = line
 
 
-if getattr(yaml, "__with_libyaml__", False):
+if TYPE_CHECKING:
+    _LoaderBase = yaml.SafeLoader
+elif getattr(yaml, "__with_libyaml__", False):
     # libyaml scans and parses (the slow part, ~10x faster); composition stays in Python so every
     # event's anchor, tag and line can be inspected below.
     class _LoaderBase(
         yaml.composer.Composer, yaml.cyaml.CParser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver
-    ):  # type: ignore[misc]
-        def __init__(self, stream: str) -> None:
+    ):
+        def __init__(self, stream):
             yaml.cyaml.CParser.__init__(self, stream)
             yaml.composer.Composer.__init__(self)
             yaml.constructor.SafeConstructor.__init__(self)
             yaml.resolver.Resolver.__init__(self)
 
 else:  # pragma: no cover - PyYAML built without libyaml
-
-    class _LoaderBase(yaml.SafeLoader):  # type: ignore[no-redef]
-        pass
+    _LoaderBase = yaml.SafeLoader
 
 
 class _PolicyLoader(_LoaderBase):
