@@ -333,7 +333,9 @@ def metrics_session(options: MetricsOptions) -> Iterator[tuple[MetricsSource, st
     try:
         yield (recorder or source), label, at
         if recorder is not None and options.record_snapshot is not None:
-            recorder.save(options.record_snapshot, note=f"recorded from {label}")
+            recorder.save(
+                options.record_snapshot, note=f"recorded by slo-gate {__version__} with --record-snapshot"
+            )
     finally:
         close = getattr(source, "close", None)
         if callable(close):

@@ -27,9 +27,12 @@ def main() -> int:
     with running_fixture_prometheus() as prometheus:
         command = [
             str(ROOT / ".venv" / "bin" / "slo-gate"),
-            "status",
+            "check",
             "--policy",
             str(DEMO / "policies"),
+            "--diff",
+            str(DEMO / "change.diff"),
+            "--no-llm",
             "--prometheus-url",
             prometheus.url,
             "--at",
@@ -40,8 +43,8 @@ def main() -> int:
         completed = subprocess.run(command, check=False, capture_output=True, text=True)
     print(completed.stdout)
     print(completed.stderr, file=sys.stderr)
-    # status exits 0 (all conclusive) or 3 (some inconclusive); anything else is a failure to record.
-    return 0 if completed.returncode in (0, 3) else completed.returncode
+    # The demo change fails two of three services (exit 1); 2 means the recording itself went wrong.
+    return 0 if completed.returncode in (0, 1, 3) else completed.returncode
 
 
 if __name__ == "__main__":
