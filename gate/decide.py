@@ -86,7 +86,10 @@ def decide(
     inconclusive = [s for s in budgets.slos if s.status == "inconclusive"]
     pending: Outcome = "pass"
     if inconclusive:
-        names = "; ".join(f"{s.name}: {s.reason}" for s in inconclusive)
+        by_reason: dict[str, list[str]] = {}
+        for slo in inconclusive:
+            by_reason.setdefault(slo.reason or "no reason given", []).append(slo.name)
+        names = "; ".join(f"{', '.join(slos)}: {why}" for why, slos in by_reason.items())
         reasons.append(
             Reason(
                 code="inconclusive", message=f"inconclusive ({names}); on_inconclusive={gate.on_inconclusive}"

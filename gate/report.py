@@ -190,7 +190,7 @@ def _slo_row(slo: SLOBudget) -> tuple[str, ...]:
         slo.window,
         fmt_percent(slo.budget_remaining),
         *(fmt_burn(slo.burn_rates.get(w)) for w in TABLE_BURNS),
-        slo.alert,
+        slo.alert if slo.status == "ok" else "n/a",
         fmt_hours(slo.exhaustion_hours),
     )
 

@@ -191,3 +191,9 @@ def test_advisory_turns_inconclusive_into_warn() -> None:
 def test_overall(outcomes: list[Any], worst_outcome: str, code: int) -> None:
     assert worst(outcomes) == worst_outcome
     assert overall_exit_code(outcomes) == code
+
+
+def test_inconclusive_slos_with_one_cause_are_named_together() -> None:
+    budgets = service(slo(None, status="inconclusive", name="a"), slo(None, status="inconclusive", name="b"))
+    decision = decide(gate(), budgets, change("low"))
+    assert decision.reasons[0].message == "inconclusive (a, b: no data); on_inconclusive=fail"
