@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite, from a fresh Debian/Ubuntu machine: system packages when missing, a venv with
+# The whole test suite, from a fresh Debian/Ubuntu machine: system packages when missing (git, prometheus,
+# victoria-metrics: the two real metrics backends the tests run against), a venv with
 # the dev extras, then ruff, ruff format --check, mypy --strict on gate/, and pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +9,7 @@ missing=()
 command -v git >/dev/null 2>&1 || missing+=(git)
 python3 -c "import venv, ensurepip" >/dev/null 2>&1 || missing+=(python3-venv)
 { command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1; } || missing+=(prometheus)
+command -v victoria-metrics >/dev/null 2>&1 || missing+=(victoria-metrics)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing Debian packages: ${missing[*]}"
   sudo_cmd=""
