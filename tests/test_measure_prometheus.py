@@ -11,35 +11,14 @@ import pytest
 
 from gate.measure import measure_policies
 from gate.models import BURN_WINDOWS, SLOBudget
-from gate.policy import LoadedPolicy, Policy, parse_duration
+from gate.policy import LoadedPolicy, parse_duration
 from gate.prometheus import PrometheusClient, PrometheusSettings
+from tests.promfixture.policies import scenario_policy as policy
 from tests.promfixture.scenarios import DAY, OCTOBER_START, SCENARIOS
 from tests.promfixture.server import FixturePrometheus
 
 # Backfilled samples sit on every window edge, so Prometheus' increase() is exact (see test_fixture_data).
 REL = 1e-6
-
-ERRORS = 'sum(rate(http_requests_total{{job="{job}",code=~"5.."}}[{{{{.window}}}}]))'
-TOTAL = 'sum(rate(http_requests_total{{job="{job}"}}[{{{{.window}}}}]))'
-
-
-def policy(
-    job: str, *, window: Any = "30d", min_events: int = 0, sli: dict[str, str] | None = None
-) -> LoadedPolicy:
-    spec = {
-        "apiVersion": "slo-gate/v1",
-        "service": job,
-        "slos": [
-            {
-                "name": "availability",
-                "objective": 99.9,
-                "window": window,
-                "min_events": min_events,
-                "sli": sli or {"error_query": ERRORS.format(job=job), "total_query": TOTAL.format(job=job)},
-            }
-        ],
-    }
-    return LoadedPolicy(policy=Policy.model_validate(spec), path=f"{job}.yaml", sha256="0" * 64)
 
 
 @pytest.fixture(scope="module")
@@ -164,10 +143,7 @@ def test_latency_histogram_sli(prometheus: FixturePrometheus, client: Prometheus
         "good_query": 'sum(rate(http_request_duration_seconds_bucket{job="checkout",le="0.3"}[{{.window}}]))',
         "total_query": 'sum(rate(http_request_duration_seconds_count{job="checkout"}[{{.window}}]))',
     }
-    loaded = policy("checkout", sli=sli)
-    spec = loaded.policy.model_dump(by_alias=True)
-    spec["slos"][0]["objective"] = 99.0
-    latency = LoadedPolicy(policy=Policy.model_validate(spec), path="x", sha256="0" * 64)
+    latency = policy("checkout", sli=sli, objective=99.0)
     [slo] = measure(client, prometheus.end_time, latency)
     expected = 1 - (1 - scenario.latency_fraction("0.3")) / 0.01
     assert slo.budget_remaining == pytest.approx(expected, rel=REL)

@@ -19,7 +19,6 @@ Alerts, statuses and reasons must match exactly.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,9 +32,10 @@ from gate.models import BURN_WINDOWS, SLOBudget
 from gate.policy import LoadedPolicy, Policy, parse_duration
 from gate.prometheus import PrometheusClient, PrometheusSettings
 from tests.promfixture import scenarios as sc
+from tests.promfixture.policies import scenario_policy as policy
 from tests.promfixture.scenarios import DAY, END_TIME, OCTOBER_START, SCENARIOS
-from tests.promfixture.server import FixturePrometheus, FixtureUnavailable
-from tests.promfixture.victoria import FixtureVictoriaMetrics, find_binary, running_fixture_victoriametrics
+from tests.promfixture.server import FixturePrometheus
+from tests.promfixture.victoria import FixtureVictoriaMetrics
 
 REL = 1e-6
 
@@ -43,47 +43,11 @@ ROOT = Path(__file__).resolve().parent.parent
 POLICIES = ROOT / "policies"
 DEMO_DIFF = ROOT / "gate" / "data" / "demo" / "change.diff"
 
-ERRORS = 'sum(rate(http_requests_total{{job="{job}",code=~"5.."}}[{{{{.window}}}}]))'
-TOTAL = 'sum(rate(http_requests_total{{job="{job}"}}[{{{{.window}}}}]))'
-
-
-@pytest.fixture(scope="session")
-def victoriametrics() -> Iterator[FixtureVictoriaMetrics]:
-    """Real VictoriaMetrics with the scenario data imported. Skips locally when the binary is missing;
-    fails under CI=true so the suite cannot go green without it."""
-    try:
-        find_binary()
-    except FixtureUnavailable as exc:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI=true but the VictoriaMetrics fixture is unavailable: {exc}", pytrace=False)
-        pytest.skip(str(exc))
-    with running_fixture_victoriametrics() as vm:
-        yield vm
-
 
 @pytest.fixture(scope="module")
 def client(victoriametrics: FixtureVictoriaMetrics) -> Iterator[PrometheusClient]:
     with PrometheusClient(PrometheusSettings(url=victoriametrics.url)) as c:
         yield c
-
-
-def policy(
-    job: str, *, window: Any = "30d", min_events: int = 0, sli: dict[str, str] | None = None
-) -> LoadedPolicy:
-    spec = {
-        "apiVersion": "slo-gate/v1",
-        "service": job,
-        "slos": [
-            {
-                "name": "availability",
-                "objective": 99.9,
-                "window": window,
-                "min_events": min_events,
-                "sli": sli or {"error_query": ERRORS.format(job=job), "total_query": TOTAL.format(job=job)},
-            }
-        ],
-    }
-    return LoadedPolicy(policy=Policy.model_validate(spec), path=f"{job}.yaml", sha256="0" * 64)
 
 
 def measure(client: PrometheusClient, *policies: LoadedPolicy) -> list[SLOBudget]:

@@ -239,11 +239,11 @@ def compact_tsdb(tsdb: Path, prometheus: str, timeout: float = 240.0) -> None:
 
 
 @dataclass(frozen=True)
-class FixturePrometheus:
+class QueryableFixture:
+    """A running backend with the scenario data, answering the Prometheus HTTP API."""
+
     url: str
     end_time: float
-    scenarios: dict[str, sc.Scenario]
-    tsdb_path: Path
 
     def query(self, expr: str, at: float | None = None) -> list[dict[str, Any]]:
         """Instant query at ``at`` (default: the data's end time); returns the result vector."""
@@ -267,6 +267,12 @@ class FixturePrometheus:
         if len(result) != 1:
             raise AssertionError(f"expected one sample for {expr!r}, got {result}")
         return float(result[0]["value"][1])
+
+
+@dataclass(frozen=True)
+class FixturePrometheus(QueryableFixture):
+    scenarios: dict[str, sc.Scenario]
+    tsdb_path: Path
 
 
 def _wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float) -> None:

@@ -39,12 +39,11 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 
 from . import scenarios as sc
-from .server import FixtureUnavailable, _free_port, _stop, write_openmetrics
+from .server import FixtureUnavailable, QueryableFixture, _free_port, _stop, write_openmetrics
 
 BINARY_ENV = "SLO_GATE_VICTORIAMETRICS_BIN"
 # VictoriaMetrics refuses samples with timestamps further ahead of its clock than this (hard-coded in 1.79).
@@ -70,36 +69,11 @@ def find_binary() -> str:
 
 
 @dataclass(frozen=True)
-class FixtureVictoriaMetrics:
-    url: str
-    end_time: float
+class FixtureVictoriaMetrics(QueryableFixture):
     scenarios: dict[str, sc.Scenario]
     storage_path: Path
     samples: int  # raw samples imported (and verified searchable)
     import_seconds: float  # start + import + flush + verification, wall clock
-
-    def query(self, expr: str, at: float | None = None) -> list[dict[str, Any]]:
-        """Instant query at ``at`` (default: the data's end time); returns the result vector."""
-        resp = httpx.get(
-            f"{self.url}/api/v1/query",
-            params={"query": expr, "time": repr(self.end_time if at is None else at)},
-            timeout=30,
-        )
-        resp.raise_for_status()
-        body = resp.json()
-        if body.get("status") != "success":
-            raise RuntimeError(f"query {expr!r} failed: {body}")
-        data = body["data"]
-        if data["resultType"] == "scalar":
-            return [{"metric": {}, "value": data["result"]}]
-        return list(data["result"])
-
-    def query_value(self, expr: str, at: float | None = None) -> float:
-        """Value of a query that must return exactly one sample."""
-        result = self.query(expr, at)
-        if len(result) != 1:
-            raise AssertionError(f"expected one sample for {expr!r}, got {result}")
-        return float(result[0]["value"][1])
 
 
 def prometheus_text(files: list[Path]) -> Iterator[bytes]:
