@@ -48,7 +48,7 @@ class CheckOptions:
     services: tuple[str, ...] = ()
     concurrency: int = 8
     metrics_source: str = ""
-    audit: dict[str, str] | None = field(default=None)
+    audit: dict[str, str] | None = None
 
 
 def select_policies(
@@ -91,16 +91,13 @@ def scoped_files(
     ]
 
 
-def classify(
-    loaded: LoadedPolicy, change: ChangeInput, all_policies: Sequence[LoadedPolicy] = ()
-) -> ChangeRisk:
-    files = scoped_files(loaded, change.diff.files, all_policies) if change.diff is not None else []
-    problems = change.diff.problems if change.diff is not None else []
+def classify(config: RiskConfig, files: Sequence[ChangedFile], change: ChangeInput) -> ChangeRisk:
+    """The rule floor of `files` (a policy's share of the diff) under one policy's risk rules."""
     risk = assess_rules(
         files,
         change.labels,
-        loaded.policy.gate.risk,
-        problems=problems,
+        config,
+        problems=change.diff.problems if change.diff is not None else [],
         policy_files=change.policy_files,
         declared=change.declared_risk,
     )
@@ -120,11 +117,12 @@ def label_override(kind: Literal["override", "fix"], label: str, change: ChangeI
     return Override(kind=kind, label=label, honoured=False, reason=UNVERIFIABLE)
 
 
-def combined_change(results: Sequence[ServiceResult], fallback: ChangeRisk) -> ChangeRisk:
+def combined_change(results: Sequence[ServiceResult], change: ChangeInput) -> ChangeRisk:
     """The change as the strictest policy sees it (per-service views stay in each result)."""
-    if not results:
-        return fallback
-    return max((r.change for r in results), key=lambda c: c.risk.rank)
+    if results:
+        return max((r.change for r in results), key=lambda c: c.risk.rank)
+    files = change.diff.files if change.diff is not None else []
+    return classify(RiskConfig(), files, change)  # no policy applies: built-in floors only
 
 
 def run_check(
@@ -140,25 +138,18 @@ def run_check(
         gate = loaded.policy.gate
         override = label_override("override", gate.override.label, change)
         fix = label_override("fix", gate.override.fix_label, change)
-        risk = classify(loaded, change, policies)
+        files = scoped_files(loaded, change.diff.files, policies) if change.diff is not None else []
+        risk = classify(gate.risk, files, change)
         decision = decide_mod.decide(gate, service_budget, risk, override, fix)
         results.append(ServiceResult(budgets=service_budget, change=risk, decision=decision))
     outcomes = [r.decision.outcome for r in results]
-    fallback = assess_rules(
-        change.diff.files if change.diff else [],
-        change.labels,
-        RiskConfig(),  # no policy applies: built-in floors only
-        problems=change.diff.problems if change.diff else [],
-        policy_files=change.policy_files,
-        declared=change.declared_risk,
-    )
     return GateRun(
         evaluated_at=options.at,
         outcome=decide_mod.worst(outcomes),
         exit_code=decide_mod.overall_exit_code(outcomes),
         services=results,
         skipped=skipped,
-        change=combined_change(results, fallback),
+        change=combined_change(results, change),
         override=next((r.decision.override for r in results if r.decision.override), None),
         fix=next((r.decision.fix for r in results if r.decision.fix), None),
         metrics_source=options.metrics_source,

@@ -60,9 +60,6 @@ class DataError(GateError):
         self.slo = slo
         super().__init__(message)
 
-    def with_slo(self, slo: str) -> DataError:
-        return DataError(self.message, query=self.query, slo=slo)
-
     def __str__(self) -> str:
         parts = []
         if self.slo:

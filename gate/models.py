@@ -21,9 +21,6 @@ class RiskLevel(StrEnum):
     def rank(self) -> int:
         return _RISK_RANK[self]
 
-    def at_least(self, other: RiskLevel) -> RiskLevel:
-        return self if self.rank >= other.rank else other
-
 
 _RISK_RANK = {RiskLevel.LOW: 0, RiskLevel.MEDIUM: 1, RiskLevel.HIGH: 2}
 
@@ -105,11 +102,6 @@ class ServiceBudget(Frozen):
     policy: str
     policy_sha256: str
     slos: list[SLOBudget]
-
-    @property
-    def lowest_remaining(self) -> float | None:
-        values = [s.budget_remaining for s in self.slos if s.budget_remaining is not None]
-        return min(values) if values else None
 
 
 class ChangedFile(Frozen):

@@ -35,6 +35,7 @@ from gate.policy_yaml import (
     line_for,
     parse_yaml,
     sort_errors,
+    too_large,
     validation_errors,
 )
 
@@ -426,17 +427,7 @@ def _read(path: Path | str) -> bytes:
     try:
         size = os.stat(path).st_size
         if size > MAX_POLICY_BYTES:
-            raise PolicyErrors(
-                [
-                    PolicyError(
-                        display,
-                        None,
-                        "",
-                        f"file is {size} bytes; policy files are limited to "
-                        f"{MAX_POLICY_BYTES} bytes ({MAX_POLICY_BYTES // 1024} KiB)",
-                    )
-                ]
-            )
+            raise PolicyErrors([too_large(display, size)])
         with open(path, "rb") as handle:
             return handle.read(MAX_POLICY_BYTES + 1)  # parse_yaml rejects a file that grew meanwhile
     except FileNotFoundError:

@@ -210,20 +210,19 @@ class _Builder:
         return out
 
 
+def too_large(path: str, size: int) -> PolicyError:
+    return PolicyError(
+        path,
+        None,
+        "",
+        f"file is {size} bytes; policy files are limited to {MAX_POLICY_BYTES} bytes ({MAX_POLICY_BYTES // 1024} KiB)",
+    )
+
+
 def parse_yaml(data: bytes, path: str) -> ParsedYAML:
     """Parse one policy file's bytes, or raise `PolicyErrors` with every structural problem found."""
     if len(data) > MAX_POLICY_BYTES:
-        raise PolicyErrors(
-            [
-                PolicyError(
-                    path,
-                    None,
-                    "",
-                    f"file is {len(data)} bytes; policy files are limited to "
-                    f"{MAX_POLICY_BYTES} bytes ({MAX_POLICY_BYTES // 1024} KiB)",
-                )
-            ]
-        )
+        raise PolicyErrors([too_large(path, len(data))])
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -17,7 +17,7 @@ from gate.models import BURN_WINDOWS, ChangeRisk, GateRun, ServiceBudget, Servic
 
 SCHEMA_VERSION = 1
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u0085\u2028\u2029]|\n")
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~>])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
 TABLE_BURNS = ("1h", "6h", "3d")
 
 
