@@ -1,0 +1,454 @@
+"""A small synchronous GitHub REST client: pull requests, their files and their commits.
+
+Built to be extended (comments, timeline, permissions): every call goes through `_send`, which owns
+retries, rate limits, size caps and error texts, and every path is built by `_repo_path` from
+validated parts. GitHub Enterprise Server works by passing its API root (`https://host/api/v3`).
+
+Safety rules, each enforced here rather than left to callers:
+
+- The token is sent only to `api_url`'s origin: redirects are never followed, and a pagination
+  `Link` to another scheme, host or port stops the walk with an ExternalError.
+- The token never appears in `repr`, in error texts or in anything else this module produces.
+- Response bodies are capped; a body that is not JSON is an ExternalError, never a partial result.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import math
+import random
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any, Final, TypeGuard
+
+import httpx
+
+from gate import __version__
+from gate.errors import ExternalError, UsageError
+
+__all__ = ["MAX_PULL_COMMITS", "MAX_PULL_FILES", "GitHubClient", "PullFile", "check_repo"]
+
+# GitHub's own limits: the files and commits endpoints of a pull request stop listing here.
+MAX_PULL_FILES: Final = 3000
+MAX_PULL_COMMITS: Final = 250
+_PER_PAGE: Final = 100  # the maximum GitHub accepts
+
+_API_VERSION: Final = "2022-11-28"
+_MAX_BODY_BYTES: Final = 32 * 1024 * 1024
+_ERROR_BODY_BYTES: Final = 64 * 1024  # enough for GitHub's error JSON; never the whole payload
+_MAX_PAGES: Final = 1000  # a server that never stops paginating must not keep us here forever
+_MESSAGE_CHARS: Final = 200
+_BACKOFF: Final = 1.0  # seconds before the first retry of a 5xx or connection error, doubled after
+_SECONDARY_WAIT: Final = 60.0  # GitHub: "otherwise, wait for at least one minute before retrying"
+_MASK: Final = "***"
+
+# Owner and repository names as GitHub allows them; "." and ".." are refused separately.
+_NAME: Final = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
+# An API path: slash-separated segments of unreserved characters (no query, no escapes, no "..").
+_PATH: Final = re.compile(r"^(?:/[A-Za-z0-9._~-]+)+/?$")
+_LINK: Final = re.compile(r"<([^>]*)>([^<]*)")
+_REL: Final = re.compile(r';\s*rel\s*=\s*"?([^";,]*)"?')
+_DEFAULT_PORTS: Final = {"http": 80, "https": 443}
+
+
+@dataclass(frozen=True)
+class PullFile:
+    """One entry of `GET /repos/{owner}/{repo}/pulls/{n}/files`; `patch` is None for binary or huge files."""
+
+    filename: str
+    status: str
+    additions: int
+    deletions: int
+    patch: str | None
+    previous_filename: str | None = None
+
+
+def check_repo(repo: str) -> tuple[str, str]:
+    """`owner/name` split and validated, so it can become two path segments."""
+    owner, sep, name = repo.partition("/")
+    for part in (owner, name):
+        if not sep or not _NAME.match(part) or part in (".", ".."):
+            raise UsageError(f"repository {repo!r} must look like owner/name (letters, digits, - _ .)")
+    return owner, name
+
+
+def _check_number(number: int) -> int:
+    # bool is an int subclass; True must not become pull request 1.
+    if not isinstance(number, int) or isinstance(number, bool) or number <= 0:
+        raise UsageError(f"pull request number must be a positive integer, got {number!r}")
+    return number
+
+
+class _Retryable(Exception):
+    """An attempt failed in a way a later attempt may fix; `wait` is what the server asked for."""
+
+    def __init__(self, message: str, wait: float | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.wait = wait
+
+
+class GitHubClient:
+    """Synchronous GitHub REST client. Use as a context manager or call `close()`.
+
+    `sleep` exists so tests can record retry waits instead of sleeping; `clock` (unix seconds) so they
+    can pin the time `x-ratelimit-reset` is measured against.
+    """
+
+    def __init__(
+        self,
+        token: str | None,
+        *,
+        api_url: str = "https://api.github.com",
+        timeout: float = 30.0,
+        max_retries: int = 3,
+        max_wait: float = 60.0,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        base = _check_api_url(api_url)
+        if not (timeout > 0 and math.isfinite(timeout)):
+            raise UsageError("GitHub API timeout must be a positive number of seconds")
+        if max_retries < 0 or not (max_wait >= 0 and math.isfinite(max_wait)):
+            raise UsageError("GitHub API max_retries and max_wait must not be negative")
+        if token is not None and not token.strip():
+            token = None  # an empty GITHUB_TOKEN means "anonymous", not "Bearer "
+        if token is not None and not (token.isascii() and token.isprintable() and " " not in token):
+            # Never echo the value: it is a credential.
+            raise UsageError("GitHub token must be printable ASCII without spaces")
+        self._base = str(base).rstrip("/")
+        self._base_url = httpx.URL(self._base)
+        self._origin = _origin(self._base_url)
+        self._token = token
+        self._max_retries = max_retries
+        self._max_wait = max_wait
+        self._sleep = sleep
+        self._clock = clock
+        headers = {
+            "Accept": "application/vnd.github+json",
+            "X-GitHub-Api-Version": _API_VERSION,
+            "User-Agent": f"slo-gate/{__version__}",
+        }
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        self._http = httpx.Client(
+            headers=headers, follow_redirects=False, transport=transport, timeout=httpx.Timeout(timeout)
+        )
+
+    def __repr__(self) -> str:
+        return f"GitHubClient(api_url={self._base!r}, token={None if self._token is None else _MASK!r})"
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> GitHubClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- generic calls ---------------------------------------------------------------------------
+    def get_json(self, path: str, params: Mapping[str, str | int] | None = None) -> Any:
+        """GET an API path (relative to `api_url`, e.g. `/repos/o/r/pulls/1`) and return its JSON."""
+        payload, _ = self._send("GET", self._url(path), params)
+        return payload
+
+    def paginate(
+        self, path: str, params: Mapping[str, str | int] | None = None, *, max_items: int | None = None
+    ) -> list[Any]:
+        """Every item of a list endpoint, following `Link: rel="next"` on the API's own origin only."""
+        if max_items is not None and max_items <= 0:
+            raise ValueError("max_items must be positive")
+        url = self._url(path)
+        seen = {url}
+        items: list[Any] = []
+        query: Mapping[str, str | int] | None = params
+        for _ in range(_MAX_PAGES):
+            payload, headers = self._send("GET", url, query)
+            if not isinstance(payload, list):
+                raise self._fail(f"GitHub API GET {self._shown(url)}: expected a JSON array (a list page)")
+            items.extend(payload)
+            if max_items is not None and len(items) >= max_items:
+                return items[:max_items]
+            following = _next_link(headers.get("link"))
+            if following is None:
+                return items
+            next_url = self._check_next(following, url)
+            if next_url in seen:
+                raise self._fail(
+                    f"GitHub API GET {self._shown(url)}: pagination loops back to a page it sent"
+                )
+            seen.add(next_url)
+            # The next URL carries the whole query (page, per_page); sending params again would double it.
+            url, query = next_url, None
+        raise self._fail(f"GitHub API GET {self._shown(self._url(path))}: more than {_MAX_PAGES} pages")
+
+    # -- pull requests ---------------------------------------------------------------------------
+    def pull_request(self, repo: str, number: int) -> dict[str, Any]:
+        path = self._repo_path(repo, "pulls", str(_check_number(number)))
+        payload = self.get_json(path)
+        if not isinstance(payload, dict):
+            raise self._fail(f"GitHub API GET {path}: expected a JSON object")
+        return payload
+
+    def pull_request_files(self, repo: str, number: int) -> list[PullFile]:
+        """Every file the pull request changes, in GitHub's order (GitHub lists at most 3000)."""
+        path = self._repo_path(repo, "pulls", str(_check_number(number)), "files")
+        entries = self.paginate(path, {"per_page": _PER_PAGE}, max_items=MAX_PULL_FILES)
+        return [self._pull_file(entry, index, path) for index, entry in enumerate(entries)]
+
+    def pull_request_commit_messages(self, repo: str, number: int) -> list[str]:
+        """The messages of the pull request's commits, oldest first (GitHub lists at most 250)."""
+        path = self._repo_path(repo, "pulls", str(_check_number(number)), "commits")
+        entries = self.paginate(path, {"per_page": _PER_PAGE}, max_items=MAX_PULL_COMMITS)
+        messages = []
+        for index, entry in enumerate(entries):
+            commit = entry.get("commit") if isinstance(entry, dict) else None
+            message = commit.get("message") if isinstance(commit, dict) else None
+            if not isinstance(message, str):
+                raise self._fail(f"GitHub API GET {path}: commit entry {index} has no commit.message")
+            messages.append(message)
+        return messages
+
+    # -- building blocks -------------------------------------------------------------------------
+    def _repo_path(self, repo: str, *segments: str) -> str:
+        """`/repos/{owner}/{name}/...` from a validated repo and fixed or numeric segments."""
+        owner, name = check_repo(repo)
+        return "/".join(("", "repos", owner, name, *segments))
+
+    def _url(self, path: str) -> str:
+        if not _PATH.match(path) or any(part in (".", "..") for part in path.split("/")):
+            raise UsageError(f"GitHub API path {path!r} must be /segment/segment with no query or '..'")
+        return self._base + path
+
+    def _shown(self, url: str) -> str:
+        """The path to name in errors: relative to api_url, never with the query or any credential."""
+        path = httpx.URL(url).path
+        prefix = self._base_url.path.rstrip("/")
+        return path[len(prefix) :] if prefix and path.startswith(prefix + "/") else path
+
+    def _check_next(self, link: str, current: str) -> str:
+        try:
+            target = httpx.URL(link)
+        except httpx.InvalidURL:
+            raise self._fail(f"GitHub API GET {self._shown(current)}: unparsable next-page link") from None
+        if _origin(target) != self._origin or target.userinfo:
+            where = f"{target.scheme}://{target.host}" if target.host else "a relative URL"
+            raise self._fail(
+                f"GitHub API GET {self._shown(current)}: the next page is on {where}, not on "
+                f"{self._origin[0]}://{self._origin[1]}; refusing to send the token there"
+            )
+        return str(target)
+
+    def _pull_file(self, entry: Any, index: int, path: str) -> PullFile:
+        def bad(what: str) -> ExternalError:
+            return self._fail(f"GitHub API GET {path}: file entry {index} {what}")
+
+        if not isinstance(entry, dict):
+            raise bad("is not an object")
+        filename, status = entry.get("filename"), entry.get("status")
+        if not isinstance(filename, str) or not filename or not isinstance(status, str):
+            raise bad("has no filename or status")
+        additions, deletions = entry.get("additions"), entry.get("deletions")
+        if not (_is_count(additions) and _is_count(deletions)):
+            raise bad("has no valid additions/deletions")
+        patch, previous = entry.get("patch"), entry.get("previous_filename")
+        if patch is not None and not isinstance(patch, str):
+            raise bad("has a patch that is not text")
+        if previous is not None and (not isinstance(previous, str) or not previous):
+            raise bad("has an invalid previous_filename")
+        return PullFile(filename, status, additions, deletions, patch, previous)
+
+    def _fail(self, text: str) -> ExternalError:
+        return ExternalError(self._mask(text))
+
+    def _mask(self, text: str) -> str:
+        # Belt and braces: nothing should carry the token, but a server could echo it back.
+        return text.replace(self._token, _MASK) if self._token else text
+
+    # -- one call, with retries ------------------------------------------------------------------
+    def _send(
+        self, method: str, url: str, params: Mapping[str, str | int] | None, body: Any = None
+    ) -> tuple[Any, httpx.Headers]:
+        """One API call: retries connection errors, 5xx and rate limits, up to max_retries times."""
+        attempts = self._max_retries + 1
+        last = ""
+        for attempt in range(attempts):
+            try:
+                return self._attempt(method, url, params, body)
+            except _Retryable as failure:
+                last = failure.message
+                if attempt + 1 == attempts:
+                    break
+                if failure.wait is not None:
+                    wait = failure.wait
+                else:
+                    base = min(_BACKOFF * 2**attempt, self._max_wait)
+                    wait = base / 2 + random.uniform(0, base / 2)  # jitter: retries do not arrive in step
+                self._sleep(wait)
+        raise self._fail(f"{last} (gave up after {attempts} attempt{'s' if attempts != 1 else ''})")
+
+    def _attempt(
+        self, method: str, url: str, params: Mapping[str, str | int] | None, body: Any
+    ) -> tuple[Any, httpx.Headers]:
+        what = f"GitHub API {method} {self._shown(url)}"
+        try:
+            with self._http.stream(method, url, params=params, json=body) as response:
+                status = response.status_code
+                if 300 <= status < 400:
+                    location = response.headers.get("location", "")
+                    where = _location(location) if location else "an unspecified location"
+                    raise self._fail(f"{what}: HTTP {status} redirect to {where}; redirects are not followed")
+                ok = 200 <= status < 300
+                raw = self._read(response, _MAX_BODY_BYTES if ok else _ERROR_BODY_BYTES, ok, what)
+        except httpx.TimeoutException as exc:
+            raise _Retryable(self._mask(f"{what}: timed out ({type(exc).__name__})")) from exc
+        except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+            raise _Retryable(self._mask(f"{what}: connection failed ({type(exc).__name__})")) from exc
+        except httpx.HTTPError as exc:
+            raise self._fail(f"{what}: request failed ({type(exc).__name__})") from exc
+        if ok:
+            if status == 204:
+                return None, response.headers
+            try:
+                return json.loads(raw), response.headers
+            except ValueError:
+                kind = response.headers.get("content-type", "unknown").split(";")[0].strip()
+                raise self._fail(f"{what}: HTTP {status} body is not JSON (content-type {kind})") from None
+        message = _github_message(raw)
+        text = f"{what}: HTTP {status} {response.reason_phrase}".rstrip()
+        text = self._mask(f"{text}: {message}" if message else text)
+        wait = self._rate_limit_wait(status, response.headers, message)
+        if wait is not None:
+            if wait > self._max_wait:
+                raise self._fail(
+                    f"{text}; the rate limit resets at {_utc(self._clock() + wait)} "
+                    f"(in {math.ceil(wait)} s), longer than the {self._max_wait:g} s this run may wait"
+                )
+            raise _Retryable(text, wait)
+        if status >= 500:
+            raise _Retryable(text)
+        raise ExternalError(text)
+
+    def _rate_limit_wait(self, status: int, headers: httpx.Headers, message: str) -> float | None:
+        """Seconds GitHub asks us to wait, or None when the response is not a rate limit.
+
+        GitHub's rules: `retry-after` wins; else `x-ratelimit-remaining: 0` means wait until
+        `x-ratelimit-reset`; else a 429, or a 403 saying "rate limit" (secondary), means a minute.
+        A 403 that is none of these is a permission problem and is not retried.
+        """
+        if status not in (403, 429):
+            return None
+        retry_after = _retry_after(headers.get("retry-after"), self._clock())
+        if retry_after is not None:
+            return retry_after
+        reset = headers.get("x-ratelimit-reset", "").strip()
+        if headers.get("x-ratelimit-remaining", "").strip() == "0" and reset.isdigit():
+            return max(0.0, int(reset) - self._clock())
+        if status == 429 or "rate limit" in message.lower():
+            return _SECONDARY_WAIT
+        return None
+
+    def _read(self, response: httpx.Response, limit: int, strict: bool, what: str) -> bytes:
+        """At most `limit` bytes; past it, fail (a success body) or keep the head (an error body)."""
+        declared = response.headers.get("content-length", "")
+        if strict and declared.isdigit() and int(declared) > limit:
+            raise self._fail(f"{what}: response of {declared} bytes exceeds the {limit}-byte limit")
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > limit:
+                if strict:
+                    raise self._fail(f"{what}: response exceeds the {limit}-byte limit")
+                chunks.append(chunk[: limit - (size - len(chunk))])
+                break
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def _check_api_url(api_url: str) -> httpx.URL:
+    try:
+        url = httpx.URL(api_url)
+    except httpx.InvalidURL:
+        raise UsageError("GitHub API URL is not a valid URL") from None
+    if url.scheme not in _DEFAULT_PORTS or not url.host:
+        raise UsageError(f"GitHub API URL must be http(s)://host[/prefix], got {_location(api_url)!r}")
+    if url.userinfo or url.query or url.fragment:
+        raise UsageError("GitHub API URL must not carry credentials, a query string or a fragment")
+    return url
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    return url.scheme, url.host, url.port or _DEFAULT_PORTS.get(url.scheme)
+
+
+def _location(text: str) -> str:
+    """A URL reduced to scheme://host/path: queries and userinfo may hold secrets."""
+    try:
+        url = httpx.URL(text)
+    except httpx.InvalidURL:
+        return "an unparsable location"
+    if not url.host:
+        return url.path or "a relative location"
+    port = f":{url.port}" if url.port else ""
+    return f"{url.scheme}://{url.host}{port}{url.path}"
+
+
+def _next_link(header: str | None) -> str | None:
+    """The `rel="next"` target of an RFC 8288 Link header, if any."""
+    if not header:
+        return None
+    for match in _LINK.finditer(header):
+        rel = _REL.search(match.group(2))
+        if rel is not None and "next" in rel.group(1).lower().split():
+            return match.group(1).strip()
+    return None
+
+
+def _is_count(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _github_message(raw: bytes) -> str:
+    """GitHub's `message` field, printable characters only, capped: it is shown to people."""
+    try:
+        payload = json.loads(raw)
+    except ValueError:
+        return ""
+    message = payload.get("message") if isinstance(payload, dict) else None
+    if not isinstance(message, str):
+        return ""
+    text = " ".join("".join(ch if ch.isprintable() else " " for ch in message).split())
+    return text if len(text) <= _MESSAGE_CHARS else text[:_MESSAGE_CHARS] + "…"
+
+
+def _retry_after(value: str | None, now: float) -> float | None:
+    """Retry-After as seconds: delta-seconds or an HTTP-date (RFC 9110)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, when.timestamp() - now)
+
+
+def _utc(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
