@@ -110,13 +110,15 @@ class ChangedFile(Frozen):
     added: int = 0
     removed: int = 0
     binary: bool = False
+    # The diff had no content for it (GitHub sends no patch for binary or very large files).
+    no_patch: bool = False
     status: Literal["added", "modified", "deleted", "renamed"] = "modified"
 
 
 class RiskAssessment(Frozen):
     """One opinion about the change: the rules, the labels, or the model."""
 
-    source: Literal["rules", "labels", "llm"]
+    source: Literal["rules", "labels", "content", "llm"]
     risk: RiskLevel
     category: Category | None = None
     reasons: list[str] = Field(default_factory=list)
@@ -124,6 +126,29 @@ class RiskAssessment(Frozen):
     input_tokens: int | None = None
     output_tokens: int | None = None
     cost_usd: float | None = None
+
+
+class LLMReview(Frozen):
+    """What the model was asked and said. Its text is untrusted: renderers escape and cap it."""
+
+    model: str
+    prompt_version: str
+    status: Literal["answered", "failed"]
+    risk: RiskLevel | None = None  # the model's own rating (None when it failed)
+    category: Category | None = None  # advisory only: never grants an exemption
+    rationale: str | None = None
+    signals: list[str] = Field(default_factory=list)
+    failure: str | None = None
+    cached: bool = False
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cost_usd: float | None = None
+    input_tokens_estimate: int = 0
+    files: int = 0
+    hunks_shown: int = 0
+    hunks_total: int = 0
+    hunks_cut: int = 0
+    summarised: list[str] = Field(default_factory=list)
 
 
 class ChangeRisk(Frozen):
@@ -136,6 +161,7 @@ class ChangeRisk(Frozen):
     lines_removed: int = 0
     llm_used: bool = False
     llm_note: str | None = None
+    llm: LLMReview | None = None
 
     @property
     def reasons(self) -> list[str]:

@@ -20,14 +20,14 @@ has `old_path`. A copy is reported as an added file.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, field
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from gate.models import ChangedFile
 
-__all__ = ["ParsedDiff", "parse_unified_diff"]
+__all__ = ["FileSpan", "ParsedDiff", "parse_unified_diff"]
 
 _HUNK = re.compile(r"@@ -(\d{1,9})(?:,(\d{1,9}))? \+(\d{1,9})(?:,(\d{1,9}))? @@")
 _EPOCH = re.compile(r"^(?:1970-01-01 00:00:00|Thu Jan  1 00:00:00(?:\.0+)? 1970)")
@@ -37,6 +37,17 @@ _PREFIX_PAIRS = {("a/", "b/"), ("c/", "w/"), ("c/", "i/"), ("i/", "w/"), ("o/", 
 Status = Literal["added", "modified", "deleted", "renamed"]
 
 
+class FileSpan(NamedTuple):
+    """Where one file's section sits in the diff text: 0-based line indexes, `end` exclusive.
+
+    `hunks` are (header line, end) pairs; the lines before the first hunk are the file's headers.
+    """
+
+    start: int
+    end: int
+    hunks: tuple[tuple[int, int], ...]
+
+
 class ParsedDiff(BaseModel):
     """The files a diff changes, in diff order, and what could not be parsed."""
 
@@ -44,6 +55,10 @@ class ParsedDiff(BaseModel):
 
     files: list[ChangedFile] = Field(default_factory=list)
     problems: list[str] = Field(default_factory=list)
+    # Why the diff is known to be incomplete (set by collectors, e.g. GitHub's 3000-file limit).
+    incomplete: list[str] = Field(default_factory=list)
+    # One span per entry of `files` (same order); empty when the diff was not built from text.
+    spans: list[FileSpan] = Field(default_factory=list, repr=False, exclude=True)
 
     @property
     def lines_added(self) -> int:
@@ -79,6 +94,7 @@ class _File:
     removed: int = 0
     bad: bool = False
     prefixes: tuple[str, str] = ("a/", "b/")
+    hunk_spans: list[tuple[int, int]] = field(default_factory=list)
 
     def old_name(self) -> str | None:
         if self.rename_from is not None:
@@ -188,7 +204,9 @@ def _plain_names(old: str | None, new: str | None) -> tuple[str | None, str | No
     return None, None
 
 
-def _finish(current: _File, files: list[ChangedFile], problems: list[str]) -> None:
+def _finish(
+    current: _File, end: int, files: list[ChangedFile], problems: list[str], spans: list[FileSpan]
+) -> None:
     old, new = current.old_name(), current.new_name()
     if not current.git:
         old, new = _plain_names(old, new)
@@ -224,6 +242,7 @@ def _finish(current: _File, files: list[ChangedFile], problems: list[str]) -> No
             status=status,
         )
     )
+    spans.append(FileSpan(current.line - 1, end, tuple(current.hunk_spans)))
 
 
 def _git_file(line: str, number: int) -> _File:
@@ -256,6 +275,7 @@ def parse_unified_diff(text: str) -> ParsedDiff:
     size = len(lines)
     files: list[ChangedFile] = []
     problems: list[str] = []
+    spans: list[FileSpan] = []
     current: _File | None = None
     i = 0
     while i < size:
@@ -263,7 +283,7 @@ def parse_unified_diff(text: str) -> ParsedDiff:
         head = line[:1]
         if head == "d" and line.startswith("diff "):
             if current is not None:
-                _finish(current, files, problems)
+                _finish(current, i, files, problems, spans)
             if line.startswith("diff --git "):
                 current = _git_file(line, i + 1)
             elif line.startswith(("diff --cc ", "diff --combined ")):
@@ -286,6 +306,7 @@ def parse_unified_diff(text: str) -> ParsedDiff:
             if match is None:
                 problems.append(f"{current.display()}: unparsable hunk header at line {i + 1}")
                 current.bad = True
+                hunk_start = i
                 i += 1
                 # Count what follows anyway so the size of the change stays roughly right.
                 while i < size:
@@ -299,6 +320,7 @@ def parse_unified_diff(text: str) -> ParsedDiff:
                     elif not body.startswith((" ", "\\")) and body:
                         break
                     i += 1
+                current.hunk_spans.append((hunk_start, i))
                 continue
             old_left = 1 if match.group(2) is None else int(match.group(2))
             new_left = 1 if match.group(4) is None else int(match.group(4))
@@ -338,11 +360,12 @@ def parse_unified_diff(text: str) -> ParsedDiff:
                 current.bad = True
             while i < size and lines[i].startswith("\\"):
                 i += 1
+            current.hunk_spans.append((header_line - 1, i))
             continue
         if head == "-" and line.startswith("--- ") and i + 1 < size and lines[i + 1].startswith("+++ "):
             if current is None or current.headers_seen or current.hunks or current.binary:
                 if current is not None:
-                    _finish(current, files, problems)
+                    _finish(current, i, files, problems, spans)
                 current = _File(git=False, line=i + 1)
             minus_raw, plus_raw = line[4:], lines[i + 1][4:]
             current.minus = _strip(_header_name(minus_raw), current.prefixes[0] if current.git else "")
@@ -356,7 +379,7 @@ def parse_unified_diff(text: str) -> ParsedDiff:
             continue
         if head == "F" and line.startswith("From ") and current is not None:
             # the next mail of a `git format-patch --stdout` series: its text is not diff
-            _finish(current, files, problems)
+            _finish(current, i, files, problems, spans)
             current = None
             i += 1
             continue
@@ -397,10 +420,10 @@ def parse_unified_diff(text: str) -> ParsedDiff:
             current.minus, current.plus = _binary_names(line)
         i += 1
     if current is not None:
-        _finish(current, files, problems)
+        _finish(current, size, files, problems, spans)
     if not files and text.strip():
         problems.append("no file headers found: this does not look like a unified diff")
-    return ParsedDiff(files=files, problems=problems)
+    return ParsedDiff(files=files, problems=problems, spans=spans)
 
 
 def _extended_header(current: _File, line: str) -> None:
