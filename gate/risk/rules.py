@@ -8,7 +8,8 @@ Built-in floors (each names the file that fired it):
 - code ownership: `CODEOWNERS`, `.github/CODEOWNERS`, `docs/CODEOWNERS` -> high
 - a container build: `Dockerfile`, `Containerfile`, `**/Dockerfile`, `**/Containerfile`,
   `**/*.dockerfile`, `**/Dockerfile.*` (not `.md`/`.rst`/`.txt`)     -> high
-- a binary file, any problem parsing the diff, a path outside the repository -> high
+- a binary file, a file without a patch, any problem parsing the diff, a diff known to be
+  incomplete (`incomplete`, e.g. more files than GitHub lists), a path outside the repository -> high
 - more than 500 changed lines (added + removed) -> medium; more than 2000 -> high
 - no changed files at all (no diff): the size is unknown -> medium, unless `declared` is given
 - `declared` (an explicit `--risk`) is one more floor.
@@ -51,6 +52,7 @@ __all__ = [
     "POLICY_GLOBS",
     "TESTS_GLOBS",
     "assess_rules",
+    "path_sensitivity",
 ]
 
 MEDIUM_LINES = 500  # more than this many changed lines -> at least medium
@@ -173,6 +175,7 @@ def assess_rules(
     config: RiskConfig,
     *,
     problems: Sequence[str] = (),
+    incomplete: Sequence[str] = (),
     policy_files: Sequence[str] = (),
     declared: RiskLevel | None = None,
 ) -> ChangeRisk:
@@ -223,8 +226,18 @@ def assess_rules(
 
     binaries = [changed.path for changed in files if changed.binary]
     reasons.extend(_named(binaries, "binary file, its content cannot be reviewed → high", RiskLevel.HIGH))
+    patchless = [changed.path for changed in files if changed.no_patch and not changed.binary]
+    reasons.extend(
+        _named(
+            patchless,
+            "no patch available (binary or too large to show), not reviewable → high",
+            RiskLevel.HIGH,
+        )
+    )
     for problem in problems:
         reasons.append((RiskLevel.HIGH, f"the diff could not be fully parsed: {problem} → high"))
+    for gap in incomplete:
+        reasons.append((RiskLevel.HIGH, f"{gap} → high"))
 
     added = sum(changed.added for changed in files)
     removed = sum(changed.removed for changed in files)
@@ -400,3 +413,28 @@ def _labels(labels: Sequence[str]) -> RiskAssessment | None:
     if not reasons:
         return None
     return RiskAssessment(source="labels", risk=max_risk(*levels), reasons=reasons)
+
+
+def path_sensitivity(changed: ChangedFile, config: RiskConfig, policy_files: Sequence[str] = ()) -> RiskLevel:
+    """How sensitive one file's paths are by the built-in and policy path floors (size ignored).
+
+    Used to decide which hunks a model sees first when the diff must be cut to a token budget.
+    """
+    names: list[str] = []
+    for raw in (changed.path, changed.old_path):
+        if raw is None:
+            continue
+        try:
+            names.append(globs.normalize_path(raw))
+        except ValueError:
+            return RiskLevel.HIGH
+    policy_paths = {p for p in policy_files}
+    builtin = (POLICY_GLOBS, CI_GLOBS, CODEOWNERS_GLOBS, CONTAINER_GLOBS)
+    if any(name in policy_paths or any(globs.match_any(name, g) for g in builtin) for name in names):
+        return RiskLevel.HIGH
+    levels = [
+        rule.risk
+        for rule in config.rules
+        if rule.risk is not None and rule.paths and any(globs.match_any(n, rule.paths) for n in names)
+    ]
+    return max_risk(*levels)
