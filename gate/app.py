@@ -6,7 +6,8 @@ this module never reads the environment, the clock or the network itself.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -23,21 +24,29 @@ from gate.models import (
     ServiceBudget,
     ServiceResult,
     SkippedPolicy,
+    max_risk,
 )
 from gate.policy import LoadedPolicy, RiskConfig
-from gate.risk.diff import ParsedDiff
+from gate.risk.diff import FileSpan, ParsedDiff
+from gate.risk.material import ChangeMaterial, content_assessment
+from gate.risk.review import Answer, RiskAdvisor, review_change
 from gate.risk.rules import assess_rules
 
 
 @dataclass(frozen=True)
 class ChangeInput:
-    """What is known about the change: the parsed diff (None when no diff was given) and its labels."""
+    """What is known about the change: the parsed diff (None when no diff was given) and its labels.
+
+    `material` is the change's text after stripping and redaction (gate.risk.material); the model
+    reads only that. `llm_note` says why no model is asked (no key, --no-llm), if so.
+    """
 
     diff: ParsedDiff | None
     labels: tuple[str, ...] = ()
     declared_risk: RiskLevel | None = None
     policy_files: tuple[str, ...] = ()
     llm_note: str | None = None
+    material: ChangeMaterial | None = None
     # Verification results for override/fix labels, keyed by label name (filled in GitHub Actions).
     verified_labels: Mapping[str, Override] = field(default_factory=dict)
 
@@ -75,33 +84,75 @@ def select_policies(
     return chosen, skipped
 
 
-def scoped_files(
+def scoped_indexes(
     loaded: LoadedPolicy, files: Sequence[ChangedFile], all_policies: Sequence[LoadedPolicy]
-) -> list[ChangedFile]:
+) -> list[int]:
     """In a monorepo each service judges its own files plus shared ones (owned by no policy's `paths`)."""
     if not loaded.policy.paths:
-        return list(files)
+        return list(range(len(files)))
     owners = [p.policy.paths for p in all_policies if p.policy.paths]
 
     def touches(f: ChangedFile, patterns: Sequence[str]) -> bool:
         return any(globs.match_any(p, patterns) for p in (f.path, f.old_path) if p)
 
     return [
-        f for f in files if touches(f, loaded.policy.paths) or not any(touches(f, owned) for owned in owners)
+        i
+        for i, f in enumerate(files)
+        if touches(f, loaded.policy.paths) or not any(touches(f, owned) for owned in owners)
     ]
 
 
-def classify(config: RiskConfig, files: Sequence[ChangedFile], change: ChangeInput) -> ChangeRisk:
-    """The rule floor of `files` (a policy's share of the diff) under one policy's risk rules."""
+def rule_floor(config: RiskConfig, files: Sequence[ChangedFile], change: ChangeInput) -> ChangeRisk:
+    """The deterministic floor of `files` (a policy's share): rules, labels and the content scans."""
     risk = assess_rules(
         files,
         change.labels,
         config,
         problems=change.diff.problems if change.diff is not None else [],
+        incomplete=change.diff.incomplete if change.diff is not None else [],
         policy_files=change.policy_files,
         declared=change.declared_risk,
     )
-    return risk.model_copy(update={"llm_note": change.llm_note}) if change.llm_note else risk
+    if change.material is not None:
+        content = content_assessment(change.material, {f.path for f in files})
+        if content is not None:
+            floor = max_risk(risk.floor, content.risk)
+            risk = risk.model_copy(
+                update={"floor": floor, "risk": floor, "assessments": [*risk.assessments, content]}
+            )
+    return risk
+
+
+def classify(
+    config: RiskConfig,
+    indexes: Sequence[int],
+    change: ChangeInput,
+    advisor: RiskAdvisor | None = None,
+    answers: MutableMapping[str, Answer] | None = None,
+) -> ChangeRisk:
+    """The floor of the files at `indexes`, then the model's view of them when it may be asked."""
+    diff = change.diff
+    files = [diff.files[i] for i in indexes] if diff is not None else []
+    risk = rule_floor(config, files, change)
+    note = change.llm_note
+    if advisor is not None:
+        if not config.llm.enabled:
+            note = "rules only: llm.enabled is false in the policy"
+        elif diff is None or change.material is None:
+            note = "rules only: no diff for the model to read"
+        else:
+            spans: list[FileSpan] = [diff.spans[i] for i in indexes] if diff.spans else []
+            return review_change(
+                risk,
+                config,
+                change.material,
+                files,
+                spans,
+                advisor,
+                policy_files=change.policy_files,
+                answers=answers,
+            )
+    return risk.model_copy(update={"llm_note": note}) if note else risk
 
 
 UNVERIFIABLE = "who applied it cannot be verified outside a GitHub pull request"
@@ -122,7 +173,7 @@ def combined_change(results: Sequence[ServiceResult], change: ChangeInput) -> Ch
     if results:
         return max((r.change for r in results), key=lambda c: c.risk.rank)
     files = change.diff.files if change.diff is not None else []
-    return classify(RiskConfig(), files, change)  # no policy applies: built-in floors only
+    return rule_floor(RiskConfig(), files, change)  # no policy applies: built-in floors only
 
 
 def run_check(
@@ -130,16 +181,32 @@ def run_check(
     source: MetricsSource,
     change: ChangeInput,
     options: CheckOptions,
+    advisor: RiskAdvisor | None = None,
 ) -> GateRun:
+    """One gate run. `advisor` is the model client (None: rules only, `change.llm_note` says why).
+
+    The change's risk does not depend on the budgets, so it is classified on a second thread while
+    the budgets are measured: the model's seconds overlap the queries instead of adding to them.
+    """
     chosen, skipped = select_policies(policies, options.services, change.diff)
-    budgets = measure_policies(chosen, source, options.at, concurrency=options.concurrency)
+
+    def classify_all() -> list[ChangeRisk]:
+        answers: dict[str, Answer] = {}
+        risks = []
+        for loaded in chosen:
+            indexes = scoped_indexes(loaded, change.diff.files, policies) if change.diff is not None else []
+            risks.append(classify(loaded.policy.gate.risk, indexes, change, advisor, answers))
+        return risks
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="slo-gate-classify") as pool:
+        classified = pool.submit(classify_all)
+        budgets = measure_policies(chosen, source, options.at, concurrency=options.concurrency)
+        risks = classified.result()
     results: list[ServiceResult] = []
-    for loaded, service_budget in zip(chosen, budgets, strict=True):
+    for loaded, service_budget, risk in zip(chosen, budgets, risks, strict=True):
         gate = loaded.policy.gate
         override = label_override("override", gate.override.label, change)
         fix = label_override("fix", gate.override.fix_label, change)
-        files = scoped_files(loaded, change.diff.files, policies) if change.diff is not None else []
-        risk = classify(gate.risk, files, change)
         decision = decide_mod.decide(gate, service_budget, risk, override, fix)
         results.append(ServiceResult(budgets=service_budget, change=risk, decision=decision))
     outcomes = [r.decision.outcome for r in results]

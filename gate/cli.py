@@ -23,9 +23,11 @@ from gate import __version__
 
 if TYPE_CHECKING:
     from gate.app import ChangeInput
+    from gate.change import RawChange
     from gate.metrics import MetricsSource, RecordingSource
-    from gate.models import GateRun, RiskLevel
+    from gate.models import GateRun
     from gate.policy import LoadedPolicy
+    from gate.risk.review import RiskAdvisor
 
 F = TypeVar("F", bound=Callable[..., Any])
 FORMATS = click.Choice(["text", "json", "markdown"])
@@ -244,27 +246,6 @@ def build_source(
     return PrometheusClient(settings), f"prometheus {url}", None
 
 
-def read_diff(diff: str | None, base: str | None, head: str | None) -> str | None:
-    from gate.errors import UsageError
-
-    if diff is not None and (base or head):
-        raise UsageError("give either --diff or --base/--head, not both")
-    if diff == "-":
-        return sys.stdin.read()
-    if diff is not None:
-        try:
-            return Path(diff).read_text(encoding="utf-8", errors="surrogateescape")
-        except OSError as exc:
-            raise UsageError(f"--diff {diff}: {exc.strerror}") from exc
-    if base or head:
-        if not (base and head):
-            raise UsageError("--base and --head go together")
-        from gate.risk.collect import git_diff
-
-        return git_diff(base, head)
-    return None
-
-
 def policy_file_paths(policies: Sequence[LoadedPolicy]) -> tuple[str, ...]:
     """Policy paths relative to the working directory, as they appear in a diff."""
     paths = []
@@ -278,12 +259,23 @@ def policy_file_paths(policies: Sequence[LoadedPolicy]) -> tuple[str, ...]:
     return tuple(paths)
 
 
-def llm_note(no_llm: bool) -> str:
+def build_advisor(no_llm: bool, llm_timeout: float) -> tuple[RiskAdvisor | None, str | None]:
+    """The Claude client, or None and why not. The key comes only from the environment (never argv)."""
     if no_llm:
-        return "rules only: --no-llm given"
-    if not os.environ.get("ANTHROPIC_API_KEY"):
-        return "rules only: no ANTHROPIC_API_KEY"
-    return "rules only: model classification is not part of this build yet"
+        return None, "rules only: --no-llm given"
+    key = os.environ.get("SLO_GATE_ANTHROPIC_API_KEY") or os.environ.get("ANTHROPIC_API_KEY")
+    if not key:
+        return None, "rules only: no ANTHROPIC_API_KEY"
+    from gate.risk.cache import AnswerCache, default_cache_dir
+    from gate.risk.claude import ClaudeClassifier
+
+    classifier = ClaudeClassifier(
+        key,
+        base_url=os.environ.get("ANTHROPIC_BASE_URL") or None,
+        timeout=llm_timeout,
+        cache=AnswerCache(default_cache_dir(os.environ)),
+    )
+    return classifier, None
 
 
 def emit(text: str) -> None:
@@ -360,6 +352,19 @@ def metrics_session(options: MetricsOptions) -> Iterator[tuple[MetricsSource, st
     "--labels", envvar="SLO_GATE_LABELS", show_envvar=True, default="", help="Comma-separated PR labels."
 )
 @click.option(
+    "--title",
+    envvar="SLO_GATE_PR_TITLE",
+    show_envvar=True,
+    help="PR title, for the model (in GitHub Actions: from the event).",
+)
+@click.option(
+    "--body-file",
+    metavar="FILE",
+    envvar="SLO_GATE_PR_BODY_FILE",
+    show_envvar=True,
+    help="File holding the PR body, for the model (in GitHub Actions: from the event).",
+)
+@click.option(
     "--risk",
     "declared_risk",
     type=click.Choice(["low", "medium", "high"]),
@@ -386,6 +391,15 @@ def metrics_session(options: MetricsOptions) -> Iterator[tuple[MetricsSource, st
     help="Rules decide alone; no model is called.",
 )
 @click.option(
+    "--llm-timeout",
+    type=click.FloatRange(min=1.0, max=600.0),
+    default=60.0,
+    show_default=True,
+    envvar="SLO_GATE_LLM_TIMEOUT",
+    show_envvar=True,
+    help="Seconds to wait for the model per attempt (the SDK retries twice).",
+)
+@click.option(
     "--audit",
     default="none",
     show_default=True,
@@ -401,11 +415,14 @@ def check(
     base: str | None,
     head: str | None,
     labels: str,
+    title: str | None,
+    body_file: str | None,
     declared_risk: str | None,
     mode: str | None,
     output_format: str,
     report_file: Path | None,
     no_llm: bool,
+    llm_timeout: float,
     audit: str,
 ) -> None:
     """Measure budgets, classify the change, and pass or fail it."""
@@ -418,12 +435,24 @@ def check(
     select_services(loaded, services)
     if mode is not None:
         loaded = [with_mode(p, mode) for p in loaded]
-    change = change_input(read_diff(diff_path, base, head), labels, declared_risk, loaded, no_llm)
+    from gate.change import gather_change
+
+    raw = gather_change(
+        diff_path=diff_path,
+        base=base,
+        head=head,
+        labels=labels,
+        title=title,
+        body_file=body_file,
+        env=os.environ,
+    )
+    advisor, note = build_advisor(no_llm, llm_timeout)
+    change = change_input(raw, declared_risk, loaded, note)
     with metrics_session(metrics) as (source, label, at):
         options = CheckOptions(
             at=at, services=tuple(services), concurrency=metrics.concurrency, metrics_source=label
         )
-        run = run_check(loaded, source, change, options)
+        run = run_check(loaded, source, change, options, advisor)
     if report_file is not None:
         from gate.report import render_json
 
@@ -439,19 +468,27 @@ def with_mode(loaded: LoadedPolicy, mode: str) -> LoadedPolicy:
 
 
 def change_input(
-    diff_text: str | None, labels: str, declared: str | None, loaded: Sequence[LoadedPolicy], no_llm: bool
+    raw: RawChange, declared: str | None, loaded: Sequence[LoadedPolicy], llm_note: str | None
 ) -> ChangeInput:
     from gate.app import ChangeInput
     from gate.models import RiskLevel
-    from gate.risk.diff import parse_unified_diff
+    from gate.risk.material import prepare_change
 
-    declared_level: RiskLevel | None = RiskLevel(declared) if declared else None
+    material, parsed = prepare_change(
+        raw.diff_text,
+        title=raw.title,
+        body=raw.body,
+        labels=raw.labels,
+        commits=raw.commits,
+        parsed=raw.parsed,
+    )
     return ChangeInput(
-        diff=parse_unified_diff(diff_text) if diff_text is not None else None,
-        labels=tuple(label.strip() for label in labels.split(",") if label.strip()),
-        declared_risk=declared_level,
+        diff=parsed,
+        labels=raw.labels,
+        declared_risk=RiskLevel(declared) if declared else None,
         policy_files=policy_file_paths(loaded),
-        llm_note=llm_note(no_llm),
+        llm_note=llm_note,
+        material=material,
     )
 
 

@@ -13,7 +13,7 @@ from gate.app import ChangeInput, CheckOptions, run_check
 from gate.metrics import SnapshotSource
 from gate.models import GateRun
 from gate.policy import LoadedPolicy, load_policy_bytes
-from gate.risk.diff import parse_unified_diff
+from gate.risk.material import prepare_change
 
 DEMO = resources.files("gate") / "data" / "demo"
 DEMO_POLICIES = ("checkout.yaml", "payments.yaml", "search.yaml")
@@ -28,10 +28,11 @@ def demo_run() -> GateRun:
     source = SnapshotSource.from_text(
         (DEMO / "snapshot.json").read_text("utf-8"), label="embedded demo snapshot"
     )
-    diff = parse_unified_diff((DEMO / "change.diff").read_text("utf-8"))
+    material, diff = prepare_change((DEMO / "change.diff").read_text("utf-8"))
     policies = demo_policies()
     change = ChangeInput(
         diff=diff,
+        material=material,
         labels=(),
         policy_files=tuple(p.path for p in policies),
         llm_note="rules only: the demo never calls a model",

@@ -13,7 +13,15 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from gate.models import BURN_WINDOWS, ChangeRisk, GateRun, ServiceBudget, ServiceResult, SLOBudget
+from gate.models import (
+    BURN_WINDOWS,
+    ChangeRisk,
+    GateRun,
+    LLMReview,
+    ServiceBudget,
+    ServiceResult,
+    SLOBudget,
+)
 
 SCHEMA_VERSION = 1
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u0085\u2028\u2029]|\n")
@@ -103,7 +111,11 @@ def change_json(change: ChangeRisk) -> dict[str, Any]:
         "risk": change.risk.value,
         "category": change.category.value,
         "floor": change.floor.value,
-        "llm": {"used": change.llm_used, "note": change.llm_note},
+        "llm": {
+            "used": change.llm_used,
+            "note": change.llm_note,
+            "review": change.llm.model_dump(mode="json") if change.llm else None,
+        },
         "files": len(change.files),
         "lines_added": change.lines_added,
         "lines_removed": change.lines_removed,
@@ -125,6 +137,7 @@ def service_json(result: ServiceResult) -> dict[str, Any]:
         "tier": decision.tier.model_dump(mode="json") if decision.tier else None,
         "risk": result.change.risk.value,
         "category": result.change.category.value,
+        "change": change_json(result.change),
         "slos": [slo_json(s) for s in result.budgets.slos],
     }
 
@@ -213,6 +226,28 @@ def budget_table_text(budgets: ServiceBudget) -> list[str]:
     return lines
 
 
+def fmt_cost(usd: float | None) -> str:
+    return "cost unknown" if usd is None else f"${usd:.4f}"
+
+
+def review_summary(review: LLMReview) -> str:
+    """What the model saw and what it cost, in one line (all numbers, no untrusted text)."""
+    seen = f"saw {review.hunks_shown} of {review.hunks_total} hunks"
+    if review.hunks_cut:
+        seen += f" ({review.hunks_cut} cut short)"
+    if review.summarised:
+        seen += f", {plural(len(review.summarised), 'file')} summarised"
+    tokens = (
+        f"{review.input_tokens} in / {review.output_tokens} out tokens"
+        if review.input_tokens is not None
+        else f"~{review.input_tokens_estimate} input tokens (estimate)"
+    )
+    cost = fmt_cost(review.cost_usd) + (
+        " when first asked; this answer came from the cache" if review.cached else ""
+    )
+    return f"{review.model}, prompt {review.prompt_version}: {seen}; {tokens}; {cost}"
+
+
 def change_text(change: ChangeRisk) -> list[str]:
     lines = [
         f"  change risk: {change.risk.value} (rule floor {change.floor.value}), category {change.category.value}, "
@@ -223,6 +258,15 @@ def change_text(change: ChangeRisk) -> list[str]:
             lines.append(f"    - [{assessment.source}] {clean(reason)}")
     if change.llm_note:
         lines.append(f"    - [llm] {clean(change.llm_note)}")
+    review = change.llm
+    if review is not None:
+        if review.rationale:
+            lines.append(f"    - [llm] rationale (untrusted model text): {clean(review.rationale, 600)}")
+        if review.signals:
+            lines.append(f"    - [llm] signals: {clean('; '.join(review.signals), 600)}")
+        if review.category is not None:
+            lines.append(f"    - [llm] category {review.category.value} (advisory: never exempts a change)")
+        lines.append(f"    - [llm] {clean(review_summary(review))}")
     return lines
 
 
@@ -300,9 +344,30 @@ def service_markdown(result: ServiceResult) -> str:
         lines += [f"- _{assessment.source}_: {md_escape(reason)}" for reason in assessment.reasons]
     if change.llm_note:
         lines.append(f"- _llm_: {md_escape(change.llm_note)}")
+    lines += review_markdown(change.llm)
     lines += ["", "**Why:**"]
     lines += [f"{i}. {md_escape(r.message)}" for i, r in enumerate(decision.reasons, 1)]
     return "\n".join(lines) + "\n"
+
+
+def review_markdown(review: LLMReview | None) -> list[str]:
+    if review is None:
+        return []
+    lines = [""]
+    if review.status == "answered" and review.risk is not None:
+        category = f" · category {review.category.value} (advisory)" if review.category else ""
+        lines.append(f"**Model verdict:** {review.risk.value}{category}")
+        if review.rationale:
+            lines.append(f"> {md_escape(review.rationale, 600)}")
+        if review.signals:
+            lines.append("")
+            lines.append("Signals: " + ", ".join(md_escape(s, 200) for s in review.signals))
+    else:
+        lines.append(
+            f"**Model verdict:** none ({md_escape(review.failure or 'no usable answer')}), counted as high"
+        )
+    lines.append(f"<sub>{md_escape(review_summary(review))}</sub>")
+    return lines
 
 
 def render_markdown(run: GateRun) -> str:

@@ -47,3 +47,25 @@ def victoriametrics() -> Iterator[FixtureVictoriaMetrics]:
     require("VictoriaMetrics", find_binary)
     with running_fixture_victoriametrics() as vm:
         yield vm
+
+
+# A developer's own key, endpoint or GitHub context must never reach a test run: without this a
+# CLI test that omits --no-llm would call the real API, and one run in Actions would read its event.
+_AMBIENT = (
+    "ANTHROPIC_API_KEY",
+    "SLO_GATE_ANTHROPIC_API_KEY",
+    "ANTHROPIC_BASE_URL",
+    "ANTHROPIC_AUTH_TOKEN",
+    "GITHUB_ACTIONS",
+    "GITHUB_EVENT_PATH",
+    "GITHUB_EVENT_NAME",
+    "GITHUB_TOKEN",
+    "SLO_GATE_GITHUB_TOKEN",
+)
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    for name in _AMBIENT:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SLO_GATE_CACHE_DIR", str(tmp_path_factory.mktemp("slo-gate-cache")))

@@ -82,7 +82,8 @@ def test_each_status_becomes_the_right_changed_file() -> None:
         ChangedFile(path="old/gone.txt", added=0, removed=3, status="deleted"),
         ChangedFile(path="README.md", added=2, removed=1, status="modified"),
         ChangedFile(path="lib/new name.py", old_path="lib/old.py", added=1, removed=1, status="renamed"),
-        ChangedFile(path="lib/moved.py", old_path="lib/was.py", status="renamed"),  # a pure rename: nothing to review
+        # a pure rename has nothing to review, so it is not "no patch"
+        ChangedFile(path="lib/moved.py", old_path="lib/was.py", status="renamed"),
         ChangedFile(path="assets/logo.png", no_patch=True, status="added"),
         ChangedFile(path="vendor/huge.min.js", added=5000, removed=4000, no_patch=True, status="modified"),
         ChangedFile(path="bin/run.sh", no_patch=True, status="modified"),

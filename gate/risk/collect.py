@@ -28,6 +28,20 @@ def _check_refs(base: str, head: str) -> None:
             raise UsageError(f"{name} {ref!r} is not a git ref")
 
 
+def _run_git(command: list[str], what: str, without_git: str, cwd: str | None) -> bytes:
+    """Run git (no shell) and return its stdout; any failure is a UsageError naming `what`."""
+    try:
+        completed = subprocess.run(command, cwd=cwd, capture_output=True, check=False, timeout=120)
+    except FileNotFoundError:
+        raise UsageError(f"git is not installed; {without_git}") from None
+    except subprocess.TimeoutExpired:
+        raise UsageError(f"{what} took longer than 120 s") from None
+    if completed.returncode != 0:
+        message = completed.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise UsageError(f"{what} failed: {message[-1] if message else 'exit ' + str(completed.returncode)}")
+    return completed.stdout
+
+
 def git_diff(base: str, head: str, *, cwd: str | None = None) -> str:
     """`git diff BASE...HEAD`: the change since the merge base, as a pull request shows it."""
     _check_refs(base, head)
@@ -43,20 +57,10 @@ def git_diff(base: str, head: str, *, cwd: str | None = None) -> str:
         "--end-of-options",
         f"{base}...{head}",
     ]
-    try:
-        completed = subprocess.run(command, cwd=cwd, capture_output=True, check=False, timeout=120)
-    except FileNotFoundError:
-        raise UsageError("git is not installed; pass the change with --diff FILE instead") from None
-    except subprocess.TimeoutExpired:
-        raise UsageError(f"git diff {base}...{head} took longer than 120 s") from None
-    if completed.returncode != 0:
-        message = completed.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise UsageError(
-            f"git diff {base}...{head} failed: {message[-1] if message else 'exit ' + str(completed.returncode)}"
-        )
-    if len(completed.stdout) > MAX_DIFF_BYTES:
+    stdout = _run_git(command, f"git diff {base}...{head}", "pass the change with --diff FILE instead", cwd)
+    if len(stdout) > MAX_DIFF_BYTES:
         raise UsageError(f"git diff {base}...{head} is larger than {MAX_DIFF_BYTES // (1024 * 1024)} MiB")
-    return completed.stdout.decode("utf-8", "surrogateescape")
+    return stdout.decode("utf-8", "surrogateescape")
 
 
 def git_commit_messages(
@@ -78,20 +82,10 @@ def git_commit_messages(
         "--end-of-options",
         f"{base}..{head}",
     ]
-    try:
-        completed = subprocess.run(command, cwd=cwd, capture_output=True, check=False, timeout=120)
-    except FileNotFoundError:
-        raise UsageError("git is not installed; cannot read the commit messages") from None
-    except subprocess.TimeoutExpired:
-        raise UsageError(f"git log {base}..{head} took longer than 120 s") from None
-    if completed.returncode != 0:
-        message = completed.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise UsageError(
-            f"git log {base}..{head} failed: {message[-1] if message else 'exit ' + str(completed.returncode)}"
-        )
+    stdout = _run_git(command, f"git log {base}..{head}", "cannot read the commit messages", cwd)
     messages: list[str] = []
     left = max_bytes
-    for raw in completed.stdout.split(b"\0"):
+    for raw in stdout.split(b"\0"):
         text = raw.decode("utf-8", "replace").strip()
         if not text:
             continue  # the newline after the last NUL, or a commit with an empty message

@@ -1,0 +1,165 @@
+"""Where the change comes from: --diff, --base/--head, and in a GitHub Actions pull-request run the PR's
+commits from git or, when the checkout lacks them, the REST API. Real git, real event payloads, and
+a loopback GitHub API; the CLI runs against the real Prometheus fixture.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from gate.change import gather_change
+from gate.cli import main
+from tests.promfixture.server import FixturePrometheus
+from tests.support.fake_github import FakeGitHub
+from tests.support.httpstub import Reply
+
+ROOT = Path(__file__).resolve().parent.parent
+WEBHOOKS = ROOT / "tests" / "data" / "github-webhooks"
+REPO = "octo/shop"
+
+
+def git(cwd: Path, *args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True)
+    return done.stdout.strip()
+
+
+def make_repo(path: Path) -> tuple[str, str]:
+    """A repository with a base commit and a head commit that changes a payments file."""
+    path.mkdir()
+    git(path, "init", "-q", "-b", "main")
+    git(path, "config", "user.email", "dev@example.com")
+    git(path, "config", "user.name", "Dev")
+    (path / "services/payments/lib").mkdir(parents=True)
+    (path / "services/payments/lib/format.py").write_text("PRECISION = 2\n")
+    git(path, "add", ".")
+    git(path, "commit", "-q", "-m", "base")
+    base = git(path, "rev-parse", "HEAD")
+    (path / "services/payments/lib/format.py").write_text("PRECISION = 2\nROUNDING = 'half-even'\n")
+    git(path, "commit", "-q", "-am", "Round half-even\n\nMatches the ledger.")
+    return base, git(path, "rev-parse", "HEAD")
+
+
+def event_file(tmp_path: Path, base: str, head: str, number: int = 7, **pr: Any) -> Path:
+    payload = json.loads((WEBHOOKS / "pull_request.opened.payload.json").read_text("utf-8"))
+    payload["number"] = number
+    payload["pull_request"]["number"] = number
+    payload["pull_request"]["base"]["sha"] = base
+    payload["pull_request"]["head"]["sha"] = head
+    payload["pull_request"].update(pr)
+    path = tmp_path / "event.json"
+    path.write_text(json.dumps(payload), encoding="utf-8")
+    return path
+
+
+def actions_env(event: Path, workspace: Path, api_url: str = "http://127.0.0.1:9") -> dict[str, str]:
+    return {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_EVENT_NAME": "pull_request",
+        "GITHUB_EVENT_PATH": str(event),
+        "GITHUB_REPOSITORY": REPO,
+        "GITHUB_API_URL": api_url,
+        "GITHUB_WORKSPACE": str(workspace),
+        "GITHUB_SHA": "0" * 40,
+        "GITHUB_RUN_ID": "1",
+        "GITHUB_RUN_ATTEMPT": "1",
+        "GITHUB_TOKEN": "ghs_" + "t" * 36,
+    }
+
+
+def test_a_pull_request_run_reads_the_change_from_git_when_the_checkout_has_it(tmp_path: Path) -> None:
+    workspace = tmp_path / "ws"
+    base, head = make_repo(workspace)
+    env = actions_env(event_file(tmp_path, base, head, title="Round half-even", body="Body text"), workspace)
+    raw = gather_change(diff_path=None, base=None, head=None, labels="", title=None, body_file=None, env=env)
+    assert raw.origin == f"git diff {base[:12]}...{head[:12]} (PR #7)"
+    assert raw.diff_text is not None and "+ROUNDING = 'half-even'" in raw.diff_text
+    assert (raw.title, raw.body) == ("Round half-even", "Body text")
+    assert raw.commits == ("Round half-even\n\nMatches the ledger.",)
+    assert raw.parsed is None  # parsed later from the cleaned text
+
+
+def test_without_history_the_change_comes_from_the_api(tmp_path: Path) -> None:
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    git(workspace, "init", "-q")  # a checkout that lacks the PR's commits
+    with FakeGitHub(token="ghs_" + "t" * 36) as gh:
+        gh.add_pull(
+            REPO,
+            7,
+            files=[
+                gh.file(
+                    "services/payments/lib/format.py",
+                    additions=1,
+                    patch="@@ -1 +1,2 @@\n PRECISION = 2\n+R = 1",
+                ),
+                gh.file("services/payments/static/logo.png", additions=0, patch=None),
+            ],
+            commits=["Round half-even"],
+        )
+        env = actions_env(event_file(tmp_path, "a" * 40, "b" * 40), workspace, gh.api_url)
+        raw = gather_change(
+            diff_path=None, base=None, head=None, labels="", title=None, body_file=None, env=env
+        )
+        auth = {r.header("authorization") for r in gh.requests}
+    assert raw.origin == "GitHub API: PR #7 files (2)"
+    assert raw.notes and raw.notes[0].startswith("git could not diff the PR's commits")
+    assert raw.parsed is not None
+    assert [(f.path, f.added, f.no_patch) for f in raw.parsed.files] == [
+        ("services/payments/lib/format.py", 1, False),
+        ("services/payments/static/logo.png", 0, True),
+    ]
+    assert raw.commits == ("Round half-even",)
+    assert auth == {"Bearer ghs_" + "t" * 36}
+
+
+def test_an_unreadable_change_is_judged_high_not_skipped(
+    prometheus: FixturePrometheus, tmp_path: Path
+) -> None:
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    git(workspace, "init", "-q")
+    with FakeGitHub() as gh:
+        gh.fail_next(Reply.json({"message": "Server Error"}, status=500), times=20)
+        env = actions_env(event_file(tmp_path, "a" * 40, "b" * 40), workspace, gh.api_url)
+        result = CliRunner().invoke(
+            main,
+            [
+                "check",
+                "--policy",
+                str(ROOT / "policies"),
+                "--prometheus-url",
+                prometheus.url,
+                "--at",
+                str(prometheus.end_time),
+                "--format",
+                "json",
+                "--no-llm",
+            ],
+            env=env,
+        )
+    document = json.loads(result.output)
+    change = document["change"]
+    assert change["risk"] == "high"
+    reasons = [r for a in change["assessments"] for r in a["reasons"]]
+    assert any(
+        r.startswith("the change of PR #7 could not be read from git or the GitHub API") for r in reasons
+    )
+    assert "ghs_" not in result.output
+
+
+def test_base_and_head_bring_the_commit_messages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    workspace = tmp_path / "ws"
+    base, head = make_repo(workspace)
+    monkeypatch.chdir(workspace)
+    raw = gather_change(
+        diff_path=None, base=base, head=head, labels="a, b", title="T", body_file=None, env={}
+    )
+    assert raw.commits == ("Round half-even\n\nMatches the ledger.",)
+    assert raw.labels == ("a", "b") and raw.title == "T"
+    assert raw.origin == f"git diff {base}...{head}"
