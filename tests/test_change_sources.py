@@ -6,7 +6,6 @@ a loopback GitHub API; the CLI runs against the real Prometheus fixture.
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from gate.change import gather_change
 from gate.cli import main
 from tests.promfixture.server import FixturePrometheus
 from tests.support.fake_github import FakeGitHub
+from tests.support.git import git
 from tests.support.httpstub import Reply
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,25 +24,22 @@ WEBHOOKS = ROOT / "tests" / "data" / "github-webhooks"
 REPO = "octo/shop"
 
 
-def git(cwd: Path, *args: str) -> str:
-    done = subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True)
-    return done.stdout.strip()
+def rev(cwd: Path, ref: str = "HEAD") -> str:
+    return git(cwd, "rev-parse", ref).strip()
 
 
 def make_repo(path: Path) -> tuple[str, str]:
     """A repository with a base commit and a head commit that changes a payments file."""
     path.mkdir()
     git(path, "init", "-q", "-b", "main")
-    git(path, "config", "user.email", "dev@example.com")
-    git(path, "config", "user.name", "Dev")
     (path / "services/payments/lib").mkdir(parents=True)
     (path / "services/payments/lib/format.py").write_text("PRECISION = 2\n")
     git(path, "add", ".")
     git(path, "commit", "-q", "-m", "base")
-    base = git(path, "rev-parse", "HEAD")
+    base = rev(path)
     (path / "services/payments/lib/format.py").write_text("PRECISION = 2\nROUNDING = 'half-even'\n")
     git(path, "commit", "-q", "-am", "Round half-even\n\nMatches the ledger.")
-    return base, git(path, "rev-parse", "HEAD")
+    return base, rev(path)
 
 
 def event_file(tmp_path: Path, base: str, head: str, number: int = 7, **pr: Any) -> Path:

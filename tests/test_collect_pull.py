@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,17 +11,7 @@ from gate.github.api import PullFile
 from gate.models import ChangedFile
 from gate.risk.collect import MAX_PULL_FILES, diff_from_pull_files, git_commit_messages
 from gate.risk.diff import ParsedDiff
-
-_ENV = {
-    **os.environ,
-    "GIT_CONFIG_GLOBAL": os.devnull,
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_AUTHOR_NAME": "t",
-    "GIT_AUTHOR_EMAIL": "t@example.com",
-    "GIT_COMMITTER_NAME": "t",
-    "GIT_COMMITTER_EMAIL": "t@example.com",
-    "LC_ALL": "C",
-}
+from tests.support.git import git
 
 ODD_NAMES = [
     "docs/a name with spaces.md",
@@ -35,11 +23,6 @@ ODD_NAMES = [
     " leading space.txt",
     "x b/y.txt",  # contains " b/", the usual split point of a `diff --git` line
 ]
-
-
-def git(repo: Path, *args: str, input: bytes | None = None) -> str:
-    done = subprocess.run(["git", *args], cwd=repo, env=_ENV, check=True, capture_output=True, input=input)
-    return done.stdout.decode("utf-8", "surrogateescape")
 
 
 def section(text: str, parsed: ParsedDiff, index: int) -> list[str]:

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from gate.models import RiskLevel
 from gate.policy import RiskConfig, RiskRule
-from gate.risk.condense import CHARS_PER_TOKEN, MAX_LINE_CHARS, condense, estimate_tokens, summary_reason
-from gate.risk.diff import parse_unified_diff
+from gate.risk.condense import (
+    CHARS_PER_TOKEN,
+    MAX_LINE_CHARS,
+    Condensed,
+    condense,
+    estimate_tokens,
+    summary_reason,
+)
+from gate.risk.diff import ParsedDiff, parse_unified_diff
 from gate.risk.rules import path_sensitivity
 
 
@@ -22,7 +29,7 @@ def file_diff(path: str, hunks: list[list[str]], *, new: bool = False) -> str:
     return "\n".join(out) + "\n"
 
 
-def run(text: str, budget: int, config: RiskConfig | None = None):  # type: ignore[no-untyped-def]
+def run(text: str, budget: int, config: RiskConfig | None = None) -> tuple[ParsedDiff, Condensed]:
     config = config or RiskConfig(
         rules=[
             RiskRule(paths=["**/migrations/**"], risk=RiskLevel.HIGH),

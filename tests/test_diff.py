@@ -13,22 +13,7 @@ import pytest
 
 from gate.models import ChangedFile
 from gate.risk.diff import ParsedDiff, parse_unified_diff
-
-_ENV = {
-    **os.environ,
-    "GIT_CONFIG_GLOBAL": os.devnull,
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_AUTHOR_NAME": "t",
-    "GIT_AUTHOR_EMAIL": "t@example.com",
-    "GIT_COMMITTER_NAME": "t",
-    "GIT_COMMITTER_EMAIL": "t@example.com",
-    "LC_ALL": "C",
-}
-
-
-def git(repo: Path, *args: str) -> str:
-    done = subprocess.run(["git", *args], cwd=repo, env=_ENV, check=True, capture_output=True)
-    return done.stdout.decode("utf-8", "surrogateescape")
+from tests.support.git import git
 
 
 class Repo:
