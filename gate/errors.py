@@ -75,3 +75,9 @@ class ExternalError(GateError):
     """A service slo-gate depends on (git, an HTTP API) failed in a way that is not about metrics."""
 
     exit_code = EXIT_FAIL
+
+
+class AuditError(GateError):
+    """The audit log could not be written or read (git refused a push, a file is not writable)."""
+
+    exit_code = EXIT_FAIL

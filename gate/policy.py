@@ -373,6 +373,8 @@ class LoadedPolicy(BaseModel):
     policy: Policy
     path: str
     sha256: str
+    # The exact text read (UTF-8): the audit log keeps it so a decision can be replayed offline.
+    source: str = Field(default="", repr=False)
 
 
 # --- loading -----------------------------------------------------------------------------------------
@@ -410,7 +412,9 @@ def _load(data: bytes, path: str) -> tuple[LoadedPolicy, LineMap]:
             errors.append(error)
     if errors:
         raise PolicyErrors(sort_errors(errors))
-    loaded = LoadedPolicy(policy=policy, path=path, sha256=hashlib.sha256(data).hexdigest())
+    loaded = LoadedPolicy(
+        policy=policy, path=path, sha256=hashlib.sha256(data).hexdigest(), source=data.decode("utf-8")
+    )
     return loaded, lines
 
 
