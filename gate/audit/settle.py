@@ -1,0 +1,287 @@
+"""Settle passed deploys: what each one actually cost, measured over the 24 h after it.
+
+A deploy's cost is the fraction of each SLO's whole-window budget spent in the 24 h after the gate
+let it through (DESIGN §3: burning at b for t costs b*t/P). The settled costs feed the gate's
+expected cost for the next deploy of the same risk (`expected_cost`) and the audit report.
+
+Which decisions are deploys (`is_deploy`):
+- the outcome let the change through: pass or warn;
+- the pass was not only an advisory-mode pass: a change the gate would have stopped (`would_have`
+  set) went out only because the policy is advisory, and such a run says nothing about what a
+  deploy the gate allows costs, so it is not settled (an advisory run that passed on its own is);
+- the run was not a pull-request check (`PR_EVENTS`): a PR check judges a change before it merges,
+  the deploy comes later (push, workflow_dispatch, deployment, ...) and is recorded then.
+- A local run (`run.event` None, `slo-gate check` from a terminal) counts: the only way the gate
+  is used outside CI is right before shipping by hand, and settling an extra run costs nothing
+  but a record.
+
+Everything here is pure except `settle` and `measured_spend`, which read metrics through the
+`MetricsSource` they are given (no clock: `now` comes in as an argument).
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from gate import budget, promql
+from gate.audit.record import iso, parse_iso, settlement_body
+from gate.errors import AuditError, DataError, PolicyErrors
+from gate.measure import measure_slo
+from gate.metrics import MetricsSource
+from gate.policy import SLO, LoadedPolicy, load_policy_bytes
+
+__all__ = [
+    "DAY",
+    "DEPLOY_OUTCOMES",
+    "MIN_SETTLED",
+    "PR_EVENTS",
+    "ExpectedCost",
+    "deploy_time",
+    "deploys_to_settle",
+    "expected_cost",
+    "is_deploy",
+    "measured_spend",
+    "period_spend",
+    "service_spend",
+    "settle",
+    "settled_costs",
+]
+
+DAY = 86400.0
+DEPLOY_OUTCOMES = frozenset({"pass", "warn"})
+PR_EVENTS = frozenset({"pull_request", "pull_request_target", "merge_group"})
+MIN_SETTLED = 5  # fewer settled deploys than this and a median says more about luck than about risk
+SETTLE_WINDOW = "1d"  # the burn-rate window that covers exactly the 24 h after the deploy
+POLICY_EXPECTED_COST = "policy gate.expected_cost"
+
+
+# ---- which decisions are deploys --------------------------------------------------------------
+
+
+def deploy_time(record: Mapping[str, Any]) -> float:
+    """When the gate let the deploy through (unix seconds)."""
+    unix = record.get("evaluated_at_unix")
+    if isinstance(unix, int | float):
+        return float(unix)
+    return parse_iso(str(record["evaluated_at"]))
+
+
+def is_deploy(record: Mapping[str, Any]) -> bool:
+    if record.get("kind") != "decision":
+        return False
+    decision = record.get("decision") or {}
+    if decision.get("outcome") not in DEPLOY_OUTCOMES:
+        return False
+    if decision.get("advisory") and decision.get("would_have"):
+        return False  # only advisory mode let it through (see the module docstring)
+    run = record.get("run") or {}
+    return run.get("event") not in PR_EVENTS
+
+
+def _settled_ids(records: Sequence[Mapping[str, Any]]) -> set[str]:
+    return {str(r["deploy_id"]) for r in records if r.get("kind") == "settlement" and r.get("deploy_id")}
+
+
+def deploys_to_settle(
+    records: Sequence[Mapping[str, Any]], now: float, *, min_age: float = DAY
+) -> list[Mapping[str, Any]]:
+    """Deploys at least `min_age` seconds old with no settlement yet, oldest first."""
+    settled = _settled_ids(records)
+    due = [
+        r
+        for r in records
+        if is_deploy(r) and str(r.get("id")) not in settled and now - deploy_time(r) >= min_age
+    ]
+    return sorted(due, key=deploy_time)  # stable: records of the same second keep log order
+
+
+# ---- settling one deploy ----------------------------------------------------------------------
+
+
+def _deploy_policy(deploy: Mapping[str, Any]) -> LoadedPolicy:
+    """The policy exactly as the gate read it for this deploy (the record keeps its text)."""
+    policy = deploy.get("policy") or {}
+    path = str(policy.get("path") or "policy")
+    try:
+        return load_policy_bytes(str(policy.get("text") or "").encode("utf-8"), path)
+    except PolicyErrors as exc:
+        raise AuditError(
+            f"deploy {deploy.get('id')}: its recorded policy {path} no longer loads, so it cannot be "
+            f"settled:\n{exc}"
+        ) from None
+
+
+def _settle_slo(slo: SLO, source: MetricsSource, end: float, tenant: str | None) -> dict[str, Any]:
+    # measure_slo at t_end: its 1d window is an instant query of rate/increase over [1d] at t_end,
+    # i.e. exactly the 24 h after the deploy, and it shares the gate's DataError/no-data handling.
+    measured = measure_slo(slo, source, end, tenant)
+    burn = measured.burn_rates.get(SETTLE_WINDOW)
+    status, reason = measured.status, measured.reason
+    if status == "ok" and burn is None:
+        status, reason = "inconclusive", "no traffic in the 24 h after the deploy"
+    spent = budget.budget_cost(burn, DAY, measured.window_seconds) if burn is not None else None
+    return {
+        "name": slo.name,
+        "objective": slo.objective,
+        "window": measured.window,
+        "window_seconds": measured.window_seconds,
+        "burn_rate_24h": burn,
+        "error_ratio_24h": None if burn is None else burn * budget.error_budget(slo.objective),
+        # An inconclusive SLO (low traffic over its window, broken data) settles nothing.
+        "budget_spent": spent if status == "ok" else None,
+        "status": status,
+        "reason": reason,
+        "queries": [q.model_dump(mode="json") for q in measured.queries],
+    }
+
+
+def settle(
+    deploy: Mapping[str, Any], source: MetricsSource, metrics_label: str, *, now: float, record_id: str
+) -> dict[str, Any]:
+    """The settlement record body for one deploy: each SLO's budget spent in the 24 h after it.
+
+    Raises AuditError when the deploy's recorded policy no longer loads (a newer slo-gate dropped
+    something it used) or when the 24 h are not over yet.
+    """
+    start = deploy_time(deploy)
+    end = start + DAY
+    if end > now:
+        raise AuditError(f"deploy {deploy.get('id')}: its 24 h are not over yet (they end at {iso(end)})")
+    loaded = _deploy_policy(deploy)
+    tenant = loaded.policy.prometheus.tenant
+    slos = [_settle_slo(slo, source, end, tenant) for slo in loaded.policy.slos]
+    return settlement_body(
+        deploy,
+        slos,
+        record_id=record_id,
+        recorded_at=now,
+        window_start=start,
+        window_end=end,
+        metrics_source=metrics_label,
+    )
+
+
+# ---- expected cost ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExpectedCost:
+    """The budget fraction a deploy is expected to spend, and where that figure comes from.
+
+    `samples` is how many settled deploys of this service and risk were found (also when there
+    were too few to use and the policy's figure applies).
+    """
+
+    fraction: float
+    source: str
+    samples: int
+
+
+def settled_costs(records: Sequence[Mapping[str, Any]], service: str, risk: str) -> list[float]:
+    """Measured costs of settled deploys of `service` at `risk`; one per deploy (first settlement wins)."""
+    seen: set[str] = set()
+    costs: list[float] = []
+    for record in records:
+        if record.get("kind") != "settlement" or record.get("service") != service:
+            continue
+        if record.get("deploy_risk") != risk or record.get("cost") is None:
+            continue
+        deploy_id = str(record.get("deploy_id"))
+        if deploy_id in seen:
+            continue  # two settle runs raced: the deploy still happened once
+        seen.add(deploy_id)
+        costs.append(float(record["cost"]))
+    return costs
+
+
+def expected_cost(
+    records: Sequence[Mapping[str, Any]], service: str, risk: str, policy_percent: float
+) -> ExpectedCost:
+    """The median settled cost of this service's `risk` deploys, or the policy's figure with too few."""
+    costs = settled_costs(records, service, risk)
+    if len(costs) >= MIN_SETTLED:
+        # The median: one incident-sized outlier must not make every later deploy look unaffordable.
+        source = f"median of {len(costs)} settled {risk} deploys of {service}"
+        return ExpectedCost(statistics.median(costs), source, len(costs))
+    return ExpectedCost(policy_percent / 100.0, POLICY_EXPECTED_COST, len(costs))
+
+
+# ---- spend over a period (for the report) -----------------------------------------------------
+
+
+def _spend(slo: SLO, source: MetricsSource, since: float, now: float, tenant: str | None) -> float | None:
+    seconds = now - since
+    spec = promql.WindowSpec("period", promql.seconds_duration(seconds), seconds)
+    try:
+        samples = source.instant(promql.batch_query(slo.sli, [spec]), now, tenant=tenant)
+        counts = promql.parse_batch(samples, slo.sli, [spec])["period"]
+    except DataError:
+        return None
+    burn = budget.burn_rate(budget.error_ratio(counts), budget.error_budget(slo.objective))
+    if burn is None:
+        return None
+    # P is the SLO window; for a calendar SLO, the length of the period that contains `now`.
+    period = budget.slo_window(slo.window, now).period_seconds
+    return budget.budget_cost(burn, seconds, period)
+
+
+def measured_spend(
+    policy_text: str, source: MetricsSource, since: float, now: float, *, path: str = "policy"
+) -> dict[str, float | None]:
+    """Each SLO's budget fraction spent over [since, now]: r(range)/EB * range/P (DESIGN §3).
+
+    One instant query per SLO at `now` over a `[<range>s]` window, so it is a ratio of sums over
+    the whole range. None for an SLO whose data could not be read or had no traffic.
+    """
+    if now <= since:
+        raise ValueError("the period must end after it starts")
+    try:
+        loaded = load_policy_bytes(policy_text.encode("utf-8"), path)
+    except PolicyErrors as exc:
+        raise AuditError(
+            f"{path}: the policy does not load, so its spend cannot be measured:\n{exc}"
+        ) from None
+    tenant = loaded.policy.prometheus.tenant
+    return {slo.name: _spend(slo, source, since, now, tenant) for slo in loaded.policy.slos}
+
+
+def service_spend(per_slo: Mapping[str, float | None]) -> float | None:
+    """A service's spend is its worst SLO's, as a deploy's cost is (settlement_body); None if none measured."""
+    known = [v for v in per_slo.values() if v is not None]
+    return max(known) if known else None
+
+
+def period_spend(
+    records: Sequence[Mapping[str, Any]], source: MetricsSource, since: float, now: float
+) -> dict[str, float]:
+    """Each service's spend over [since, now] (its worst SLO's), measured with its latest recorded policy.
+
+    The latest decision at or before `now` carries the policy in force at the end of the period. A
+    service whose policy no longer loads or whose spend cannot be measured is left out: the report
+    then makes no claim about burn no deploy explains, rather than a wrong one.
+    """
+    if now <= since:
+        return {}
+    latest: dict[str, Mapping[str, Any]] = {}
+    for record in records:
+        if record.get("kind") != "decision" or deploy_time(record) > now:
+            continue
+        service = str(record.get("service"))
+        if service not in latest or deploy_time(record) >= deploy_time(latest[service]):
+            latest[service] = record
+    spend: dict[str, float] = {}
+    for service, record in sorted(latest.items()):
+        policy = record.get("policy") or {}
+        try:
+            per_slo = measured_spend(
+                str(policy.get("text") or ""), source, since, now, path=str(policy.get("path") or service)
+            )
+        except AuditError:
+            continue
+        spent = service_spend(per_slo)
+        if spent is not None:
+            spend[service] = spent
+    return spend
