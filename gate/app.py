@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping, MutableMapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from gate import decide as decide_mod
 from gate import globs
+from gate.audit.settle import expected_cost
 from gate.measure import measure_policies
 from gate.metrics import MetricsSource
 from gate.models import (
@@ -57,7 +58,8 @@ class CheckOptions:
     services: tuple[str, ...] = ()
     concurrency: int = 8
     metrics_source: str = ""
-    audit: dict[str, str] | None = None
+    # Records read from the audit log: settled deploys give the measured cost for budget impact.
+    history: Sequence[Mapping[str, Any]] = ()
 
 
 def select_policies(
@@ -208,7 +210,11 @@ def run_check(
         override = label_override("override", gate.override.label, change)
         fix = label_override("fix", gate.override.fix_label, change)
         decision = decide_mod.decide(gate, service_budget, risk, override, fix)
-        results.append(ServiceResult(budgets=service_budget, change=risk, decision=decision))
+        cost = expected_cost(
+            options.history, service_budget.service, risk.risk, getattr(gate.expected_cost, risk.risk.value)
+        )
+        impact = decide_mod.budget_impact(gate, service_budget, risk.risk, cost.fraction, cost.source)
+        results.append(ServiceResult(budgets=service_budget, change=risk, decision=decision, impact=impact))
     outcomes = [r.decision.outcome for r in results]
     return GateRun(
         evaluated_at=options.at,
@@ -220,7 +226,6 @@ def run_check(
         override=next((r.decision.override for r in results if r.decision.override), None),
         fix=next((r.decision.fix for r in results if r.decision.fix), None),
         metrics_source=options.metrics_source,
-        audit=options.audit,
     )
 
 

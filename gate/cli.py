@@ -23,6 +23,7 @@ from gate import __version__
 
 if TYPE_CHECKING:
     from gate.app import ChangeInput
+    from gate.audit.sink import AuditSink
     from gate.change import RawChange
     from gate.metrics import MetricsSource, RecordingSource
     from gate.models import GateRun
@@ -401,11 +402,19 @@ def metrics_session(options: MetricsOptions) -> Iterator[tuple[MetricsSource, st
 )
 @click.option(
     "--audit",
-    default="none",
-    show_default=True,
+    metavar="SINK",
     envvar="SLO_GATE_AUDIT",
     show_envvar=True,
-    help="Audit sink: none (git:BRANCH and file:PATH arrive with the audit log).",
+    help="Audit sink: none, git (each policy's audit.branch), git:BRANCH or file:PATH. "
+    "Default: git in GitHub Actions, none elsewhere.",
+)
+@click.option(
+    "--audit-remote",
+    default="origin",
+    show_default=True,
+    envvar="SLO_GATE_AUDIT_REMOTE",
+    show_envvar=True,
+    help="Git remote the audit branch is pushed to.",
 )
 def check(
     policies: tuple[Path, ...],
@@ -423,19 +432,27 @@ def check(
     report_file: Path | None,
     no_llm: bool,
     llm_timeout: float,
-    audit: str,
+    audit: str | None,
+    audit_remote: str,
 ) -> None:
     """Measure budgets, classify the change, and pass or fail it."""
     from gate.app import CheckOptions, run_check
-    from gate.errors import UsageError
+    from gate.audit import recorder
+    from gate.change import gather_change
 
-    if audit != "none":
-        raise UsageError(f"--audit {audit!r}: only 'none' is supported in this build")
     loaded = load_policies(policies)
     select_services(loaded, services)
     if mode is not None:
         loaded = [with_mode(p, mode) for p in loaded]
-    from gate.change import gather_change
+    in_actions = recorder.in_github_actions(os.environ)
+    plan = recorder.plan_sinks(
+        audit,
+        loaded,
+        in_actions=in_actions,
+        remote=audit_remote,
+        cwd=os.environ.get("GITHUB_WORKSPACE") if in_actions else None,
+    )
+    context = recorder.run_context(os.environ)
 
     raw = gather_change(
         diff_path=diff_path,
@@ -450,9 +467,14 @@ def check(
     change = change_input(raw, declared_risk, loaded, note)
     with metrics_session(metrics) as (source, label, at):
         options = CheckOptions(
-            at=at, services=tuple(services), concurrency=metrics.concurrency, metrics_source=label
+            at=at,
+            services=tuple(services),
+            concurrency=metrics.concurrency,
+            metrics_source=label,
+            history=recorder.history(plan),
         )
         run = run_check(loaded, source, change, options, advisor)
+    run = recorder.record_run(run, loaded, plan, context)
     if report_file is not None:
         from gate.report import render_json
 
@@ -536,6 +558,261 @@ def demo(output_format: str) -> None:
     from gate.demo import run_demo
 
     emit(run_demo(output_format))
+
+
+# ---- audit ------------------------------------------------------------------------------------
+
+
+@main.group()
+def audit() -> None:
+    """Read and maintain the audit log: verify, log, replay, settle, report."""
+
+
+def audit_source_options(func: F) -> F:
+    func = click.option(
+        "--file",
+        "audit_file",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="A local audit file (file:PATH sink).",
+    )(func)
+    func = click.option(
+        "--remote",
+        default="origin",
+        show_default=True,
+        envvar="SLO_GATE_AUDIT_REMOTE",
+        show_envvar=True,
+        help="Git remote holding the audit branch.",
+    )(func)
+    return click.option(
+        "--branch", envvar="SLO_GATE_AUDIT_BRANCH", show_envvar=True, help="The audit branch (git sink)."
+    )(func)
+
+
+def open_sink(branch: str | None, remote: str, audit_file: Path | None) -> AuditSink:
+    from gate.audit.sink import FileSink, GitSink
+    from gate.errors import UsageError
+
+    if (branch is None) == (audit_file is None):
+        raise UsageError("give either --branch BRANCH or --file PATH")
+    if audit_file is not None:
+        return FileSink(audit_file)
+    assert branch is not None
+    return GitSink(branch, remote=remote)
+
+
+def warn(message: str) -> None:
+    click.echo(f"slo-gate: warning: {message}", err=True)
+
+
+@audit.command()
+@audit_source_options
+@click.option(
+    "--checkpoint",
+    "checkpoints",
+    multiple=True,
+    metavar="[SERVICE:]SEQ:HASH",
+    help="A record known to be in the log (from a PR comment or job summary); catches a cut tail. Repeatable.",
+)
+def verify(branch: str | None, remote: str, audit_file: Path | None, checkpoints: tuple[str, ...]) -> None:
+    """Recompute every hash chain; exit 1 naming the first bad seq."""
+    from gate.audit.chain import Checkpoint, parse_checkpoint, verify_lines
+    from gate.errors import UsageError
+
+    sink = open_sink(branch, remote, audit_file)
+    chains = sink.read()
+    wanted: dict[str | None, list[Checkpoint]] = {}
+    for text in checkpoints:
+        service: str | None = None
+        if text.count(":") == 2:
+            service, _, text = text.partition(":")
+        try:
+            wanted.setdefault(service, []).append(parse_checkpoint(text))
+        except ValueError as exc:
+            raise UsageError(f"--checkpoint: {exc}") from None
+    for service in (s for s in wanted if s is not None):
+        if f"audit/{service}.jsonl" not in chains:
+            raise UsageError(f"--checkpoint {service}:…: the log has no chain audit/{service}.jsonl")
+    if not chains:
+        click.echo("no audit records yet")
+        return
+    failed = False
+    for name, lines in sorted(chains.items()):
+        service = name.removeprefix("audit/").removesuffix(".jsonl")
+        points = wanted.get(service, []) + wanted.get(None, [])
+        report = verify_lines(name, lines, points)
+        if report.ok:
+            click.echo(f"ok   {name}: {report.count} records, head {report.head}")
+        else:
+            failed = True
+            click.echo(f"BAD  {name}: seq {report.bad_seq}: {report.problem}")
+    sys.exit(1 if failed else 0)
+
+
+@audit.command(name="log")
+@audit_source_options
+@click.option("--service", help="Only this service.")
+@click.option("--since", metavar="WHEN", help="Only records since: 90d, 12h, 2w or an ISO date.")
+@click.option(
+    "--decision", type=click.Choice(["pass", "warn", "fail", "inconclusive"]), help="Only this outcome."
+)
+@click.option("--pr", type=int, help="Only this pull request.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "csv"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+def audit_log(
+    branch: str | None,
+    remote: str,
+    audit_file: Path | None,
+    service: str | None,
+    since: str | None,
+    decision: str | None,
+    pr: int | None,
+    output_format: str,
+) -> None:
+    """List audit records, filtered."""
+    from gate.audit.history import LogFilter, log_rows, parse_since, render_log
+    from gate.audit.recorder import read_records
+    from gate.errors import UsageError
+
+    records = read_records(open_sink(branch, remote, audit_file), warn=warn)
+    try:
+        since_at = parse_since(since, time.time()) if since else None
+    except ValueError as exc:
+        raise UsageError(f"--since: {exc}") from None
+    rows = log_rows(records, LogFilter(service=service, since=since_at, decision=decision, pr=pr))
+    emit(render_log(rows, output_format))
+
+
+@audit.command()
+@audit_source_options
+@click.argument("record_id")
+def replay(branch: str | None, remote: str, audit_file: Path | None, record_id: str) -> None:
+    """Re-run a recorded decision offline; exit 1 if today's code decides differently."""
+    from gate.audit.recorder import read_records
+    from gate.audit.replay import replay as replay_record
+    from gate.errors import UsageError
+
+    records = read_records(open_sink(branch, remote, audit_file), warn=warn)
+    matches = [
+        r for r in records if r.get("kind") == "decision" and str(r.get("id", "")).startswith(record_id)
+    ]
+    if len(matches) != 1:
+        found = "no decision record" if not matches else f"{len(matches)} decision records"
+        raise UsageError(f"{found} with id {record_id!r}")
+    result = replay_record(matches[0])
+    if result.same:
+        click.echo(
+            f"same verdict: {result.service} {result.record_id} was {result.recorded}, replayed {result.replayed}"
+        )
+        return
+    click.echo(
+        f"DIFFERENT: {result.service} {result.record_id} was {result.recorded}, replayed {result.replayed}"
+    )
+    for difference in result.differences:
+        click.echo(f"  - {difference}")
+    sys.exit(1)
+
+
+@audit.command()
+@audit_source_options
+@metrics_options
+@click.option(
+    "--min-age",
+    type=click.FloatRange(min=1.0),
+    default=24.0,
+    show_default=True,
+    help="Hours a deploy must be old.",
+)
+def settle(
+    branch: str | None, remote: str, audit_file: Path | None, metrics: MetricsOptions, min_age: float
+) -> None:
+    """Measure what each passed deploy older than 24 h cost, and record it (a settlement record)."""
+    import secrets
+
+    from gate.audit.recorder import read_records
+    from gate.audit.settle import deploys_to_settle
+    from gate.audit.settle import settle as settle_deploy
+    from gate.errors import GateError
+
+    sink = open_sink(branch, remote, audit_file)
+    records = read_records(sink, warn=warn)
+    with metrics_session(metrics) as (source, label, at):
+        pending = deploys_to_settle(records, at, min_age=min_age * 3600)
+        if not pending:
+            click.echo("nothing to settle")
+        failed = 0
+        for deploy in pending:
+            try:
+                body = settle_deploy(deploy, source, label, now=at, record_id=secrets.token_hex(8))
+                appended = sink.append(body)
+            except GateError as exc:  # one unsettleable deploy must not hold back the others
+                failed += 1
+                click.echo(f"NOT settled {deploy.get('service')} deploy {deploy.get('id')}: {exc}")
+                continue
+            cost = body.get("cost")
+            spent = "unknown (inconclusive)" if cost is None else f"{cost * 100:.2f}% of the budget"
+            state = "settled" if appended.created else "already settled"
+            click.echo(
+                f"{state} {body['service']} deploy {body['deploy_id']} ({body['deploy_risk']}): {spent}"
+                f" as seq {appended.record['seq']}"
+            )
+    sys.exit(1 if failed else 0)
+
+
+@audit.command()
+@audit_source_options
+@click.option(
+    "--since", default="90d", show_default=True, metavar="WHEN", help="Period start: 90d, 2w or an ISO date."
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--at", "at_text", metavar="TIME", help="End of the period (RFC 3339 or unix seconds; default now)."
+)
+@click.option(
+    "--prometheus-url",
+    envvar="SLO_GATE_PROMETHEUS_URL",
+    show_envvar=True,
+    help="Also measure each service's whole spend over the period (for burn no deploy explains).",
+)
+def report(
+    branch: str | None,
+    remote: str,
+    audit_file: Path | None,
+    since: str,
+    output_format: str,
+    at_text: str | None,
+    prometheus_url: str | None,
+) -> None:
+    """How the budget was spent: per deploy, per risk level, overrides, burn no deploy explains."""
+    from gate.audit.history import build_report, parse_since, render_report
+    from gate.audit.recorder import read_records
+    from gate.errors import UsageError
+
+    records = read_records(open_sink(branch, remote, audit_file), warn=warn)
+    now = parse_time(at_text) or time.time()
+    try:
+        since_at = parse_since(since, now)
+    except ValueError as exc:
+        raise UsageError(f"--since: {exc}") from None
+    spend: dict[str, float] | None = None
+    if prometheus_url:
+        from gate.audit.settle import period_spend
+
+        source, _, _ = build_source(prometheus_url, (), 120.0, 8, None)
+        spend = period_spend(records, source, since_at, now)
+    emit(render_report(build_report(records, since_at, now, measured_spend=spend), output_format))
 
 
 if __name__ == "__main__":  # pragma: no cover

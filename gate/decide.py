@@ -10,7 +10,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from gate.errors import EXIT_FAIL, EXIT_INCONCLUSIVE, EXIT_PASS
-from gate.models import Category, ChangeRisk, Decision, Outcome, Override, Reason, ServiceBudget, Tier
+from gate.models import (
+    BudgetImpact,
+    Category,
+    ChangeRisk,
+    Decision,
+    Outcome,
+    Override,
+    Reason,
+    RiskLevel,
+    ServiceBudget,
+    Tier,
+)
 from gate.policy import GateConfig
 
 _SEVERITY: dict[Outcome, int] = {"pass": 0, "warn": 1, "inconclusive": 2, "fail": 3}
@@ -147,4 +158,29 @@ def decide(
         would_have=would_have,
         override=override,
         fix=fix,
+    )
+
+
+def budget_impact(
+    gate: GateConfig, budgets: ServiceBudget, risk: RiskLevel, cost: float, cost_source: str
+) -> BudgetImpact | None:
+    """The budget left if this deploy spends `cost` (a fraction of the budget), and the tier then.
+
+    None when no SLO is conclusive: there is no budget to subtract from.
+    """
+    remaining = [
+        s.budget_remaining for s in budgets.slos if s.status == "ok" and s.budget_remaining is not None
+    ]
+    if not remaining:
+        return None
+    lowest = min(remaining)
+    after = lowest - cost
+    tier = choose_tier(gate, after)
+    return BudgetImpact(
+        remaining=lowest,
+        cost=cost,
+        cost_source=cost_source,
+        after=after,
+        tier_after=tier,
+        allowed_after=risk in tier.allow,
     )

@@ -200,12 +200,41 @@ class Decision(Frozen):
     fix: Override | None = None
 
 
+class BudgetImpact(Frozen):
+    """What the budget would look like if this deploy costs what deploys like it cost."""
+
+    remaining: float  # fraction of the budget left now (the lowest conclusive SLO)
+    cost: float  # expected fraction of the budget the deploy spends
+    cost_source: str  # "policy gate.expected_cost" or "median of N settled <risk> deploys of <service>"
+    after: float  # remaining - cost (can go below zero)
+    tier_after: Tier
+    allowed_after: bool  # would a change of this risk still be allowed at that tier
+
+
 class ServiceResult(Frozen):
     """One policy's verdict: its budgets, the change as its rules see it, and the decision."""
 
     budgets: ServiceBudget
     change: ChangeRisk
     decision: Decision
+    impact: BudgetImpact | None = None
+
+
+class AuditEntry(Frozen):
+    """Where a service's decision was recorded: its chain position is the checkpoint (`seq:hash`)."""
+
+    service: str
+    location: str
+    id: str | None = None
+    seq: int | None = None
+    hash: str | None = None
+    created: bool = True  # False: a re-run of the same job found its record already there
+    error: str | None = None  # the record could not be written
+    required: bool = True
+
+    @property
+    def checkpoint(self) -> str | None:
+        return f"{self.seq}:{self.hash}" if self.seq is not None and self.hash else None
 
 
 class SkippedPolicy(Frozen):
@@ -226,4 +255,4 @@ class GateRun(Frozen):
     override: Override | None = None
     fix: Override | None = None
     metrics_source: str = ""
-    audit: dict[str, str] | None = None
+    audit: list[AuditEntry] = Field(default_factory=list)

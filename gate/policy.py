@@ -324,9 +324,20 @@ class PrometheusConfig(Strict):
         return value
 
 
+_BRANCH = re.compile(r"^(?!.*\.\.)(?!.*//)(?!.*/\.)(?!.*@\{)[A-Za-z0-9_][A-Za-z0-9._/-]{0,199}$")
+
+
 class AuditConfig(Strict):
-    branch: str = "slo-gate-audit"
+    branch: str = "slo-gate-audit"  # "" disables the audit log
     required: bool = True
+
+    @field_validator("branch")
+    @classmethod
+    def _branch(cls, value: str) -> str:
+        # A conservative subset of git's ref rules: the name reaches git as data, never as an option.
+        if value and (not _BRANCH.match(value) or value.endswith((".lock", "/", "."))):
+            raise ValueError("not a usable git branch name (letters, digits, '.', '_', '-', '/'; no '..')")
+        return value
 
 
 class Policy(Strict):

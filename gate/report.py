@@ -15,6 +15,8 @@ from typing import Any
 
 from gate.models import (
     BURN_WINDOWS,
+    AuditEntry,
+    BudgetImpact,
     ChangeRisk,
     GateRun,
     LLMReview,
@@ -138,6 +140,7 @@ def service_json(result: ServiceResult) -> dict[str, Any]:
         "risk": result.change.risk.value,
         "category": result.change.category.value,
         "change": change_json(result.change),
+        "impact": result.impact.model_dump(mode="json") if result.impact else None,
         "slos": [slo_json(s) for s in result.budgets.slos],
     }
 
@@ -154,8 +157,12 @@ def run_json(run: GateRun) -> dict[str, Any]:
         "change": change_json(run.change),
         "override": run.override.model_dump() if run.override else None,
         "fix": run.fix.model_dump() if run.fix else None,
-        "audit": run.audit,
+        "audit": [audit_json(entry) for entry in run.audit],
     }
+
+
+def audit_json(entry: AuditEntry) -> dict[str, Any]:
+    return {**entry.model_dump(mode="json"), "checkpoint": entry.checkpoint}
 
 
 def render_json(run: GateRun) -> str:
@@ -270,6 +277,26 @@ def change_text(change: ChangeRisk) -> list[str]:
     return lines
 
 
+def impact_sentence(impact: BudgetImpact, change: ChangeRisk) -> str:
+    tier = impact.tier_after
+    bound = f"above {tier.above:g}%" if tier.above is not None else "the lowest tier"
+    allowed = ", ".join(level.value for level in tier.allow) or "exempt changes only"
+    verdict = "is allowed" if impact.allowed_after else "is not allowed"
+    return (
+        f"if this {change.risk.value}-risk deploy spends {fmt_percent(impact.cost)} of the budget "
+        f"({impact.cost_source}), {fmt_percent(impact.remaining)} → {fmt_percent(impact.after)} left; "
+        f"the tier then is {bound} (allows {allowed}), where a {change.risk.value}-risk change {verdict}"
+    )
+
+
+def audit_sentence(entry: AuditEntry) -> str:
+    if entry.error:
+        required = "required: the gate fails" if entry.required else "not required: the gate goes on"
+        return f"NOT RECORDED ({required}): {clean(entry.error)}"
+    state = "recorded" if entry.created else "already recorded by this run"
+    return f"{state} {entry.id} as seq {entry.seq} in {clean(entry.location)} (checkpoint {entry.checkpoint})"
+
+
 def render_text(run: GateRun) -> str:
     lines: list[str] = [f"slo-gate check at {iso(run.evaluated_at)} ({clean(run.metrics_source)})", ""]
     for result in run.services:
@@ -282,6 +309,13 @@ def render_text(run: GateRun) -> str:
         lines += change_text(result.change)
         lines.append("  reasons:")
         lines += [f"    {i}. {clean(r.message)}" for i, r in enumerate(decision.reasons, 1)]
+        if result.impact is not None:
+            lines.append(f"  budget impact: {impact_sentence(result.impact, result.change)}")
+        lines += [
+            f"  audit: {audit_sentence(entry)}"
+            for entry in run.audit
+            if entry.service == result.budgets.service
+        ]
         lines.append("")
     for skipped in run.skipped:
         lines.append(f"skipped {skipped.service} [{clean(skipped.policy)}]: {clean(skipped.reason)}")
@@ -347,6 +381,8 @@ def service_markdown(result: ServiceResult) -> str:
     lines += review_markdown(change.llm)
     lines += ["", "**Why:**"]
     lines += [f"{i}. {md_escape(r.message)}" for i, r in enumerate(decision.reasons, 1)]
+    if result.impact is not None:
+        lines += ["", f"**Budget impact:** {md_escape(impact_sentence(result.impact, change))}"]
     return "\n".join(lines) + "\n"
 
 
@@ -372,6 +408,9 @@ def review_markdown(review: LLMReview | None) -> list[str]:
 
 def render_markdown(run: GateRun) -> str:
     parts = [service_markdown(r) for r in run.services]
+    if run.audit:
+        rows = [f"- {md_escape(e.service)}: {md_escape(audit_sentence(e))}" for e in run.audit]
+        parts.append("**Audit:**\n" + "\n".join(rows) + "\n")
     if run.skipped:
         skipped = ", ".join(md_escape(s.service) for s in run.skipped)
         parts.append(f"_Not affected by this change: {skipped}._\n")

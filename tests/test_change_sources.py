@@ -137,6 +137,8 @@ def test_an_unreadable_change_is_judged_high_not_skipped(
                 "--format",
                 "json",
                 "--no-llm",
+                "--audit",
+                "none",
             ],
             env=env,
         )

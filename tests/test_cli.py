@@ -76,7 +76,7 @@ def test_check_json_contract(prometheus: FixturePrometheus) -> None:
     assert (change["risk"], change["category"], change["floor"]) == ("medium", "code", "medium")
     assert change["llm"]["note"] == "rules only: --no-llm given"
     assert document["override"] is None
-    assert document["audit"] is None
+    assert document["audit"] == []  # a local run records nothing unless --audit says where
 
 
 def test_check_text_table(prometheus: FixturePrometheus) -> None:
@@ -236,7 +236,11 @@ def test_unreachable_prometheus_is_inconclusive_exit_3() -> None:
             ["check", "--policy", "policies", "--prometheus-url", "http://x", "--service", "nope"],
             "no such service",
         ),
-        (["check", "--policy", "policies", "--prometheus-url", "http://x", "--audit", "git:x"], "--audit"),
+        (
+            ["check", "--policy", "policies", "--prometheus-url", "http://x", "--audit", "s3:bucket"],
+            "--audit",
+        ),
+        (["check", "--policy", "policies", "--prometheus-url", "http://x", "--audit", "file:"], "--audit"),
         (["check", "--policy", "nope.yaml", "--prometheus-url", "http://x"], "nope.yaml"),
         (["check", "--policy", "policies", "--metrics-snapshot", "/nonexistent.json"], "/nonexistent.json"),
         (["check", "--policy", "policies", "--prometheus-url", "ftp://x"], "http"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 from pathlib import Path
@@ -560,3 +561,17 @@ def test_unusable_globs_are_policy_errors(tmp_path: Path) -> None:
         f"{path}:3: paths: '../x/**': patterns are repo-relative and cannot contain '..'",
         f"{path}:11: gate.risk.rules[0].paths: '' is an empty glob pattern",
     ]
+
+
+@pytest.mark.parametrize("branch", ["--upload-pack=x", "a..b", "a b", "x.lock", "x/", ".hidden/x", "a//b"])
+def test_a_bad_audit_branch_is_a_policy_error(branch: str) -> None:
+    text = VALID + f"audit:\n  branch: {json.dumps(branch)}\n"
+    [error] = bytes_errors(text)
+    assert error.field == "audit.branch"
+    assert "not a usable git branch name" in error.message
+
+
+def test_usual_audit_branches_are_fine() -> None:
+    for branch in ("slo-gate-audit", "audit/slo-gate", "refs-v1.2", ""):
+        loaded = load_policy_bytes((VALID + f"audit:\n  branch: {json.dumps(branch)}\n").encode(), "p.yaml")
+        assert loaded.policy.audit.branch == branch

@@ -1,0 +1,202 @@
+"""Record a gate run in the audit log, and read the log back. The I/O edge between the CLI and sinks.
+
+Sink specs (`--audit`): `none`; `git` (each policy's `audit.branch`; a policy with `branch: ""` is
+not recorded); `git:BRANCH` (every service on that branch); `file:PATH` (one local JSONL chain).
+Without `--audit`, a run inside GitHub Actions records to each policy's branch and a local run
+records nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from gate.audit.chain import verify_lines
+from gate.audit.record import RunContext, decision_body
+from gate.audit.sink import Appended, AuditSink, FileSink, GitSink
+from gate.errors import AuditError, UsageError
+from gate.models import AuditEntry, GateRun
+from gate.policy import LoadedPolicy
+
+__all__ = ["SinkPlan", "plan_sinks", "read_records", "record_run", "run_context"]
+
+_PR_EVENTS = ("pull_request", "pull_request_target")
+
+
+def run_context(env: Mapping[str, str]) -> RunContext:
+    """Where this run happens: the GitHub Actions run and its event, or nothing for a local run."""
+    from gate.github.context import GitHubContext
+
+    context = GitHubContext.from_env(env)
+    if context is None:
+        return RunContext()
+    pr = context.pull_request if context.event_name in _PR_EVENTS else None
+    payload = context.payload
+    before = payload.get("before") if context.event_name == "push" else None
+    return RunContext(
+        repo=context.repository or None,
+        event=context.event_name or None,
+        pr=pr.number if pr is not None else None,
+        ref=env.get("GITHUB_REF") or None,
+        head_sha=pr.head_sha if pr is not None else (context.sha or None),
+        base_sha=pr.base_sha if pr is not None else (before if isinstance(before, str) else None),
+        run_id=context.run_id or None,
+        run_attempt=context.run_attempt or None,
+        actor=env.get("GITHUB_ACTOR") or None,
+        workflow=env.get("GITHUB_WORKFLOW") or None,
+    )
+
+
+class UnavailableSink:
+    """A sink that could not be set up (git missing, a bad branch name): every use reports why.
+
+    The gate still decides; the record is reported as not written (and fails the run if required).
+    """
+
+    def __init__(self, location: str, error: AuditError) -> None:
+        self.location = location
+        self.error = error
+
+    def __repr__(self) -> str:
+        return self.location
+
+    def append(self, body: Mapping[str, Any]) -> Appended:
+        raise self.error
+
+    def read(self) -> dict[str, list[str]]:
+        raise self.error
+
+
+class SinkPlan:
+    """Which sink records which service; sinks are shared between services that use the same one."""
+
+    def __init__(self, by_service: Mapping[str, AuditSink | None], required: Mapping[str, bool]) -> None:
+        self.by_service = dict(by_service)
+        self.required = dict(required)
+
+    @property
+    def sinks(self) -> list[AuditSink]:
+        unique: dict[int, AuditSink] = {}
+        for sink in self.by_service.values():
+            if sink is not None:
+                unique.setdefault(id(sink), sink)
+        return list(unique.values())
+
+
+def plan_sinks(
+    spec: str | None, policies: Sequence[LoadedPolicy], *, in_actions: bool, remote: str, cwd: str | None
+) -> SinkPlan:
+    if spec is None:
+        spec = "git" if in_actions else "none"
+    kind, _, arg = spec.partition(":")
+    by_service: dict[str, AuditSink | None] = {}
+    git_sinks: dict[str, AuditSink] = {}
+
+    def git_sink(branch: str) -> AuditSink:
+        if branch not in git_sinks:
+            try:
+                git_sinks[branch] = GitSink(branch, remote=remote, cwd=cwd)
+            except AuditError as exc:
+                git_sinks[branch] = UnavailableSink(f"git branch {branch} on {remote}", exc)
+        return git_sinks[branch]
+
+    if kind == "none" and not arg:
+        by_service = {p.policy.service: None for p in policies}
+    elif kind == "git" and not arg:
+        by_service = {
+            p.policy.service: git_sink(p.policy.audit.branch) if p.policy.audit.branch else None
+            for p in policies
+        }
+    elif kind == "git":
+        by_service = {p.policy.service: git_sink(arg) for p in policies}
+    elif kind == "file" and arg:
+        sink = FileSink(Path(arg))
+        by_service = {p.policy.service: sink for p in policies}
+    else:
+        raise UsageError(f"--audit {spec!r}: expected none, git, git:BRANCH or file:PATH")
+    required = {p.policy.service: p.policy.audit.required for p in policies}
+    return SinkPlan(by_service, required)
+
+
+def read_records(sink: AuditSink, *, warn: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
+    """Every record of every chain the sink holds, in chain order; a broken chain is read up to its break."""
+    records: list[dict[str, Any]] = []
+    for name, lines in sorted(sink.read().items()):
+        report = verify_lines(name, lines)
+        if not report.ok and warn is not None:
+            warn(f"{name}: the chain is broken at seq {report.bad_seq} ({report.problem}); read up to it")
+        records.extend(report.records)
+    return records
+
+
+def history(plan: SinkPlan) -> list[dict[str, Any]]:
+    """Past records for budget impact; an unreadable log only costs the measured medians, not the run."""
+    records: list[dict[str, Any]] = []
+    for sink in plan.sinks:
+        try:
+            records.extend(read_records(sink))
+        except AuditError as exc:
+            print(
+                f"slo-gate: warning: audit history unavailable, using the policies' expected_cost: {exc}",
+                file=sys.stderr,
+            )
+    return records
+
+
+def record_run(
+    run: GateRun,
+    policies: Sequence[LoadedPolicy],
+    plan: SinkPlan,
+    context: RunContext,
+    *,
+    clock: Callable[[], float] = time.time,
+    new_id: Callable[[], str] = lambda: secrets.token_hex(8),
+) -> GateRun:
+    """Append one decision record per service; the run carries where each went (or why it did not).
+
+    A required record that cannot be written fails the run (exit 1), whatever the decision was.
+    """
+    by_service = {p.policy.service: p for p in policies}
+    entries: list[AuditEntry] = []
+    for result in run.services:
+        service = result.budgets.service
+        sink = plan.by_service.get(service)
+        if sink is None:
+            continue
+        body = decision_body(
+            run, result, by_service[service], context, record_id=new_id(), recorded_at=clock()
+        )
+        required = plan.required.get(service, True)
+        try:
+            appended = sink.append(body)
+        except AuditError as exc:
+            entries.append(
+                AuditEntry(service=service, location=repr(sink), error=str(exc), required=required)
+            )
+            continue
+        record = appended.record
+        entries.append(
+            AuditEntry(
+                service=service,
+                location=appended.location,
+                id=str(record["id"]),
+                seq=int(record["seq"]),
+                hash=str(record["hash"]),
+                created=appended.created,
+                required=required,
+            )
+        )
+    failed = any(e.error and e.required for e in entries)
+    update: dict[str, Any] = {"audit": entries}
+    if failed:
+        update.update(outcome="fail", exit_code=1)
+    return run.model_copy(update=update)
+
+
+def in_github_actions(env: Mapping[str, str] = os.environ) -> bool:
+    return env.get("GITHUB_ACTIONS") == "true"
