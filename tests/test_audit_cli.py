@@ -229,6 +229,14 @@ def test_settled_deploys_drive_budget_impact_and_the_report(
         "json",
     )
     assert report.exit_code == 0, report.output
+    [payments] = json.loads(report.stdout)["services"]
+    assert (payments["deploys"], payments["settled"]) == (7, 5)
+    assert payments["total_cost"] == pytest.approx(sum(costs))
+    per_deploy = payments["per_deploy"]
+    assert len(per_deploy) == 7 and sum(1 for d in per_deploy if d["cost"] is None) == 2
+    assert sorted(d["cost"] for d in per_deploy if d["cost"] is not None) == pytest.approx(sorted(costs))
+    [low] = payments["by_risk"]
+    assert (low["risk"], low["median_cost"]) == ("low", pytest.approx(sorted(costs)[2]))
     verify = run("audit", "verify", "--branch", "slo-gate-audit")
     assert "ok   audit/payments.jsonl: 12 records" in verify.output
 
@@ -282,3 +290,46 @@ def test_a_sink_that_cannot_be_set_up_is_reported_not_fatal(
     assert document["services"][0]["decision"] == "pass"
     assert document["audit"][0]["error"] == "'bad..branch' is not a valid git branch name for the audit log"
     assert document["audit"][0]["location"] == "git branch bad..branch on origin"
+
+
+def test_no_secret_lands_in_a_record(prometheus: FixturePrometheus, workspace: Path) -> None:
+    secrets = {
+        "SLO_GATE_PROMETHEUS_TOKEN": "prom-" + "s3cr3t" * 4,
+        "ANTHROPIC_API_KEY": "sk-ant-" + "k" * 40,
+        "GITHUB_TOKEN": "ghs_" + "g" * 36,
+    }
+    header_secret = "hdr-" + "x9" * 10
+    planted = "ghp_" + "Ab1" * 12
+    (workspace / "secret.diff").write_text(
+        DIFF.replace("+AMOUNT_PRECISION = 2", f"+TOKEN = '{planted}'"),
+        encoding="utf-8",
+    )
+    result = run(
+        "check",
+        "--policy",
+        "policies",
+        "--service",
+        "payments",
+        "--prometheus-url",
+        prometheus.url,
+        "--prometheus-header",
+        f"X-Api-Key: {header_secret}",
+        "--at",
+        str(prometheus.end_time),
+        "--diff",
+        "secret.diff",
+        "--no-llm",
+        "--audit",
+        "file:audit.jsonl",
+        "--format",
+        "json",
+        env=secrets,
+    )
+    assert result.exit_code == 1  # the planted token makes the change high: not allowed at 35 % left
+    stored = (workspace / "audit.jsonl").read_text("utf-8")
+    for value in [*secrets.values(), header_secret, planted]:
+        assert value not in stored
+        assert value not in result.output
+    record = json.loads(stored)
+    assert record["change"]["floor"] == "high"
+    assert any("GitHub token" in reason for a in record["change"]["assessments"] for reason in a["reasons"])

@@ -14,13 +14,30 @@ README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encodi
 
 
 def commands() -> list[tuple[str, click.Command]]:
+    """Every command, subcommands of groups included (as `audit verify`)."""
     assert isinstance(main, click.Group)
-    return sorted(main.commands.items())
+    found: list[tuple[str, click.Command]] = []
+    for name, command in sorted(main.commands.items()):
+        found.append((name, command))
+        if isinstance(command, click.Group):
+            found += [(f"{name} {sub}", subcommand) for sub, subcommand in sorted(command.commands.items())]
+    return found
+
+
+def test_audit_subcommands_are_walked() -> None:
+    assert {"audit verify", "audit log", "audit replay", "audit settle", "audit report"} <= {
+        n for n, _ in commands()
+    }
 
 
 @pytest.mark.parametrize(("name", "command"), commands())
 def test_command_is_documented(name: str, command: click.Command) -> None:
-    assert f"### `slo-gate {name}" in README, f"README has no section for `slo-gate {name}`"
+    group, _, sub = name.partition(" ")
+    assert f"### `slo-gate {group}" in README, f"README has no section for `slo-gate {group}`"
+    if sub:
+        assert f"`slo-gate {group} {sub}" in README or f"{group} {sub}" in README, (
+            f"`slo-gate {name}` is not in the README"
+        )
     for param in command.params:
         if isinstance(param, click.Option):
             for opt in param.opts:

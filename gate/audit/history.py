@@ -349,6 +349,18 @@ class OverrideUse(Frozen):
     outcome: str | None
 
 
+class DeployCost(Frozen):
+    """One deploy in the period and what it cost (None: not settled yet, or not measurable)."""
+
+    id: str
+    time: str
+    risk: str
+    pr: int | None
+    head_sha: str | None
+    cost: float | None
+    settled: bool
+
+
 class ServiceReport(Frozen):
     service: str
     decisions: dict[str, int]  # every outcome, zeros included
@@ -358,6 +370,7 @@ class ServiceReport(Frozen):
     total_cost: float  # sum of the settled deploys' costs (fractions of the budget)
     by_risk: list[RiskStats]
     overrides: list[OverrideUse]
+    per_deploy: list[DeployCost] = Field(default_factory=list)
     spent: float | None = None  # measured over the whole period by the caller
     unattributed: float | None = None  # max(0, spent - total_cost)
     overlapping: int = 0  # settled deploys within 24 h of another settled deploy
@@ -415,10 +428,23 @@ def _service_report(
     by_risk: dict[str, list[float | None]] = {}
     cost_times: list[float] = []
     unmeasured = 0
+    per_deploy: list[DeployCost] = []
     for deploy in deploys:
         risk = str((deploy.get("change") or {}).get("risk"))
         settlement = settlements.get(str(deploy.get("id")))
         cost = settlement.get("cost") if settlement is not None else None
+        run = deploy.get("run") or {}
+        per_deploy.append(
+            DeployCost(
+                id=str(deploy.get("id") or ""),
+                time=iso(deploy_time(deploy)),
+                risk=risk,
+                pr=_optional_int(run.get("pr")),
+                head_sha=_optional_str(run.get("head_sha")),
+                cost=float(cost) if cost is not None else None,
+                settled=settlement is not None,
+            )
+        )
         if settlement is not None and cost is None:
             unmeasured += 1
         by_risk.setdefault(risk, []).append(float(cost) if cost is not None else None)
@@ -455,6 +481,7 @@ def _service_report(
         total_cost=total,
         by_risk=stats,
         overrides=[use for r in decisions for use in _override_uses(r)],
+        per_deploy=per_deploy,
         spent=spent,
         unattributed=unattributed,
         overlapping=overlapping,
@@ -525,6 +552,23 @@ def _risk_cells(stats: RiskStats) -> tuple[str, ...]:
 
 
 _RISK_HEADER = ("risk", "deploys", "settled", "median cost", "total cost")
+_DEPLOY_HEADER = ("deploy", "time", "risk", "PR", "sha", "cost")
+
+
+def _deploy_cells(deploy: DeployCost) -> tuple[str, ...]:
+    cost = (
+        _fmt_cost(deploy.cost)
+        if deploy.cost is not None
+        else ("unmeasured" if deploy.settled else "not settled")
+    )
+    return (
+        deploy.id,
+        deploy.time,
+        deploy.risk,
+        f"#{deploy.pr}" if deploy.pr is not None else "—",
+        (deploy.head_sha or "—")[:12],
+        cost,
+    )
 
 
 def _override_text_line(use: OverrideUse) -> str:
@@ -547,6 +591,14 @@ def _report_text(report: AuditReport) -> str:
         if service.by_risk:
             lines += [
                 "  " + line for line in _align([_RISK_HEADER, *(_risk_cells(s) for s in service.by_risk)])
+            ]
+        if service.per_deploy:
+            lines.append("  per deploy:")
+            lines += [
+                "    " + line
+                for line in _align(
+                    [_DEPLOY_HEADER, *(tuple(clean(c) for c in _deploy_cells(d)) for d in service.per_deploy)]
+                )
             ]
         if service.overrides:
             lines.append("  overrides:")
@@ -571,6 +623,11 @@ def _report_markdown(report: AuditReport) -> str:
             lines += ["", "| " + " | ".join(_RISK_HEADER) + " |", "|---|---:|---:|---:|---:|"]
             lines += [
                 "| " + " | ".join([md_escape(s.risk), *_risk_cells(s)[1:]]) + " |" for s in service.by_risk
+            ]
+        if service.per_deploy:
+            lines += ["", "| " + " | ".join(_DEPLOY_HEADER) + " |", "|---|---|---|---|---|---:|"]
+            lines += [
+                "| " + " | ".join(md_escape(c) for c in _deploy_cells(d)) + " |" for d in service.per_deploy
             ]
         if service.overrides:
             lines += [
