@@ -50,10 +50,16 @@ def run(*args: str, env: dict[str, str] | None = None) -> Result:
     return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
 
 
-def check(
-    prometheus: FixturePrometheus, *extra: str, at: float | None = None, env: dict[str, str] | None = None
-) -> tuple[int, dict[str, Any]]:
-    result = run(
+def gate_check(
+    prometheus: FixturePrometheus,
+    *extra: str,
+    at: float | None = None,
+    env: dict[str, str] | None = None,
+    diff: str = "change.diff",
+    output_format: str = "json",
+) -> Result:
+    """`slo-gate check` of the payments service on a one-line change, in the workspace."""
+    return run(
         "check",
         "--policy",
         "policies",
@@ -64,13 +70,19 @@ def check(
         "--at",
         str(at if at is not None else prometheus.end_time),
         "--diff",
-        "change.diff",
+        diff,
         "--no-llm",
         "--format",
-        "json",
+        output_format,
         *extra,
         env=env,
     )
+
+
+def check(
+    prometheus: FixturePrometheus, *extra: str, at: float | None = None, env: dict[str, str] | None = None
+) -> tuple[int, dict[str, Any]]:
+    result = gate_check(prometheus, *extra, at=at, env=env)
     return result.exit_code, json.loads(result.stdout)
 
 
@@ -157,22 +169,7 @@ def test_a_refused_push_fails_the_gate_unless_the_record_is_optional(
     hook = workspace.parent / "remote.git" / "hooks" / "pre-receive"
     hook.write_text("#!/bin/sh\necho 'audit branch is protected by policy' >&2\nexit 1\n", encoding="utf-8")
     hook.chmod(0o755)
-    result = run(
-        "check",
-        "--policy",
-        "policies",
-        "--service",
-        "payments",
-        "--prometheus-url",
-        prometheus.url,
-        "--at",
-        str(prometheus.end_time),
-        "--diff",
-        "change.diff",
-        "--no-llm",
-        "--audit",
-        "git:slo-gate-audit",
-    )
+    result = gate_check(prometheus, "--audit", "git:slo-gate-audit", output_format="text")
     assert result.exit_code == 1
     assert "audit: NOT RECORDED (required: the gate fails)" in result.output
     assert "audit branch is protected by policy" in result.output
@@ -304,25 +301,13 @@ def test_no_secret_lands_in_a_record(prometheus: FixturePrometheus, workspace: P
         DIFF.replace("+AMOUNT_PRECISION = 2", f"+TOKEN = '{planted}'"),
         encoding="utf-8",
     )
-    result = run(
-        "check",
-        "--policy",
-        "policies",
-        "--service",
-        "payments",
-        "--prometheus-url",
-        prometheus.url,
+    result = gate_check(
+        prometheus,
         "--prometheus-header",
         f"X-Api-Key: {header_secret}",
-        "--at",
-        str(prometheus.end_time),
-        "--diff",
-        "secret.diff",
-        "--no-llm",
         "--audit",
         "file:audit.jsonl",
-        "--format",
-        "json",
+        diff="secret.diff",
         env=secrets,
     )
     assert result.exit_code == 1  # the planted token makes the change high: not allowed at 35 % left
