@@ -106,8 +106,13 @@ def _pull_request_change(env: Mapping[str, str]) -> RawChange | None:
     from gate.risk.collect import git_commit_messages, git_diff
 
     context = GitHubContext.from_env(env)
-    pr = context.pull_request if context is not None else None
-    if context is None or pr is None:
+    if context is None:
+        return None
+    pr = context.pull_request
+    if pr is None:
+        if context.event_name in ("pull_request", "pull_request_target"):
+            gap = f"the {context.event_name} event carries no pull request, so the change could not be read"
+            return RawChange("", "unreadable", parsed=ParsedDiff(incomplete=[gap]))
         return None
     cwd = context.workspace or None
     try:

@@ -65,7 +65,7 @@ def parse_header(text: str) -> tuple[str, str]:
     return name, value
 
 
-def _redact_url(url: str) -> str:
+def redact_url(url: str) -> str:
     """The URL without userinfo: `https://user:pass@host` must not end up in a log."""
     try:
         parsed = httpx.URL(url)
@@ -96,7 +96,7 @@ class PrometheusSettings:
         except httpx.InvalidURL as exc:
             raise UsageError(f"invalid Prometheus URL: {exc}") from None
         if parsed.scheme not in ("http", "https") or not parsed.host:
-            raise UsageError(f"Prometheus URL must be http(s)://host[/prefix], got {_redact_url(self.url)!r}")
+            raise UsageError(f"Prometheus URL must be http(s)://host[/prefix], got {redact_url(self.url)!r}")
         if parsed.query or parsed.fragment:
             raise UsageError("Prometheus URL must not carry a query string or fragment")
         if self.token is not None and self.basic_auth is not None:
@@ -132,7 +132,7 @@ class PrometheusSettings:
         auth = None if self.basic_auth is None else (self.basic_auth[0], _MASK)
         headers = tuple((n, _MASK if is_sensitive_header(n) else v) for n, v in self.headers)
         return (
-            f"PrometheusSettings(url={_redact_url(self.url)!r}, "
+            f"PrometheusSettings(url={redact_url(self.url)!r}, "
             f"token={None if self.token is None else _MASK!r}, basic_auth={auth!r}, headers={headers!r}, "
             f"connect_timeout={self.connect_timeout!r}, read_timeout={self.read_timeout!r}, "
             f"deadline={self.deadline!r}, retries={self.retries!r}, backoff={self.backoff!r}, "
@@ -213,7 +213,7 @@ class PrometheusClient:
         self._sleep = sleep
         self._started = clock()
         self._base = settings.url.rstrip("/")
-        self._shown_base = _redact_url(self._base)
+        self._shown_base = redact_url(self._base)
         self._secrets = sorted(settings.secrets(), key=len, reverse=True)
         headers = {"User-Agent": f"slo-gate/{__version__}", "Accept": "application/json"}
         if settings.token:

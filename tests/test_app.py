@@ -57,3 +57,14 @@ def test_size_thresholds_apply_per_service() -> None:
 def test_a_policy_change_is_high_for_everyone() -> None:
     got = check(diff_of("services/payments/api.py", "policies/payments.yaml"))
     assert got["payments"] == ("high", "fail", 2)
+
+
+def test_a_diff_that_cannot_be_read_is_judged_by_every_policy() -> None:
+    # fail safe: an unparsable or incomplete diff cannot prove that a service is untouched
+    got = check("this is not a diff\n")
+    assert set(got) == {"checkout", "payments", "search"}
+    assert {service: (risk, outcome) for service, (risk, outcome, _) in got.items()} == {
+        "checkout": ("high", "pass"),  # 60 % left allows high
+        "payments": ("high", "fail"),
+        "search": ("high", "fail"),
+    }

@@ -77,3 +77,16 @@ def test_undecodable_bytes_become_replacement_characters() -> None:
     assert parsed is not None and parsed.files[0].added == 1
     assert "+s = '\ufffd'" in material.lines[4]
     "\n".join(material.lines).encode("utf-8")  # sendable as UTF-8
+
+
+def test_file_names_from_a_collector_are_redacted_too() -> None:
+    from gate.github.api import PullFile
+    from gate.risk.collect import diff_from_pull_files
+
+    secret_name = f"config/{TOKEN}.txt"
+    text, parsed = diff_from_pull_files([PullFile(secret_name, "added", 1, 0, "@@ -0,0 +1 @@\n+x")], 1)
+    material, cleaned = prepare_change(text, parsed=parsed)
+    assert cleaned is not None
+    assert cleaned.files[0].path == "config/[REDACTED:github-token].txt"
+    assert TOKEN not in "\n".join(material.lines)
+    assert any(f.what == "GitHub token" for f in material.secrets)

@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 FORMAT = 1
-_USERINFO = re.compile(r"(?<=://)[^/@\s]*@")
+_USERINFO = re.compile(r"(?<=://)[^/\s]*@")  # greedy to the last '@' before the path
 
 
 class RunContext(BaseModel):
@@ -54,13 +54,15 @@ class RunContext(BaseModel):
     run_attempt: str | None = None
     actor: str | None = None
     workflow: str | None = None
+    job: str | None = None
+    fork: bool = False  # a pull request from a fork: its token cannot push the audit branch
 
     @property
     def run_key(self) -> str | None:
-        """Run id + attempt: what makes a re-run of the same job write nothing new."""
+        """Run id + attempt + job: with the policy and outcome, what makes a repeat write nothing new."""
         if not self.run_id:
             return None
-        return f"{self.run_id}.{self.run_attempt or '1'}"
+        return f"{self.run_id}.{self.run_attempt or '1'}.{self.job or '-'}"
 
 
 def iso(at: float) -> str:
@@ -72,7 +74,7 @@ def parse_iso(text: str) -> float:
 
 
 def public_source(label: str) -> str:
-    """A metrics source label with any `user:password@` removed from URLs."""
+    """A metrics source label with any `user:password@` removed from URLs (also a password with '@')."""
     return _USERINFO.sub("", label)
 
 
@@ -97,7 +99,9 @@ def decision_body(
         "evaluated_at_unix": run.evaluated_at,
         "gate_version": __version__,
         "run": context.model_dump(),
-        "run_key": context.run_key,
+        # Two checks in one job (matrix legs, several steps) differ by policy or outcome: both recorded.
+        "run_key": f"{context.run_key}/{loaded.sha256[:16]}/{decision.outcome}" if context.run_key else None,
+        "gate_mode": loaded.policy.gate.mode,
         "policy": {"path": loaded.path, "sha256": loaded.sha256, "text": loaded.source},
         "metrics_source": public_source(run.metrics_source),
         "queries": [q.model_dump(mode="json") for slo in budgets.slos for q in slo.queries],

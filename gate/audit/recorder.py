@@ -49,6 +49,8 @@ def run_context(env: Mapping[str, str]) -> RunContext:
         run_attempt=context.run_attempt or None,
         actor=env.get("GITHUB_ACTOR") or None,
         workflow=env.get("GITHUB_WORKFLOW") or None,
+        job=env.get("GITHUB_JOB") or None,
+        fork=pr is not None and pr.head_repo is not None and pr.head_repo != context.repository,
     )
 
 
@@ -75,9 +77,15 @@ class UnavailableSink:
 class SinkPlan:
     """Which sink records which service; sinks are shared between services that use the same one."""
 
-    def __init__(self, by_service: Mapping[str, AuditSink | None], required: Mapping[str, bool]) -> None:
+    def __init__(
+        self,
+        by_service: Mapping[str, AuditSink | None],
+        required: Mapping[str, bool],
+        disabled: Mapping[str, str] | None = None,
+    ) -> None:
         self.by_service = dict(by_service)
         self.required = dict(required)
+        self.disabled = dict(disabled or {})  # service -> why it is not recorded (shown, never silent)
 
     @property
     def sinks(self) -> list[AuditSink]:
@@ -120,7 +128,12 @@ def plan_sinks(
     else:
         raise UsageError(f"--audit {spec!r}: expected none, git, git:BRANCH or file:PATH")
     required = {p.policy.service: p.policy.audit.required for p in policies}
-    return SinkPlan(by_service, required)
+    disabled = {
+        p.policy.service: "not recorded: the policy's audit.branch is empty"
+        for p in policies
+        if kind == "git" and not arg and not p.policy.audit.branch
+    }
+    return SinkPlan(by_service, required, disabled)
 
 
 def read_records(sink: AuditSink, *, warn: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
@@ -159,7 +172,8 @@ def record_run(
 ) -> GateRun:
     """Append one decision record per service; the run carries where each went (or why it did not).
 
-    A required record that cannot be written fails the run (exit 1), whatever the decision was.
+    A required record that cannot be written fails the run (exit 1), whatever the decision was,
+    except in advisory mode (which never fails) and on a fork's pull request (its token cannot push).
     """
     by_service = {p.policy.service: p for p in policies}
     entries: list[AuditEntry] = []
@@ -167,11 +181,16 @@ def record_run(
         service = result.budgets.service
         sink = plan.by_service.get(service)
         if sink is None:
+            if service in plan.disabled:
+                entries.append(
+                    AuditEntry(service=service, location="none", error=plan.disabled[service], required=False)
+                )
             continue
         body = decision_body(
             run, result, by_service[service], context, record_id=new_id(), recorded_at=clock()
         )
-        required = plan.required.get(service, True)
+        advisory = by_service[service].policy.gate.mode == "advisory"
+        required = plan.required.get(service, True) and not advisory and not context.fork
         try:
             appended = sink.append(body)
         except AuditError as exc:

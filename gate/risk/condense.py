@@ -87,8 +87,17 @@ class Condensed:
         return self.hunks_shown == self.hunks_total and not self.hunks_cut
 
 
-def summary_reason(changed: ChangedFile, first_lines: Sequence[str] = ()) -> str | None:
-    """Why a file is summarised instead of shown: lock file, generated or vendored code; else None."""
+def summary_reason(
+    changed: ChangedFile, first_lines: Sequence[str] = (), level: RiskLevel = RiskLevel.LOW
+) -> str | None:
+    """Why a file is summarised instead of shown: lock file, generated or vendored code; else None.
+
+    A file on a sensitive path is always shown. An in-file "generated" marker counts only when the
+    file already had it (a context or removed line) or is a new file starting with it: an author
+    cannot hide an edit from the model by adding "do not edit" to it.
+    """
+    if level is not RiskLevel.LOW:
+        return None
     for name in (changed.path, changed.old_path):
         if name is None:
             continue
@@ -98,9 +107,10 @@ def summary_reason(changed: ChangedFile, first_lines: Sequence[str] = ()) -> str
             return "vendored code"
         if globs.match_any(name, GENERATED_GLOBS):
             return "generated code"
-    for line in first_lines:
+    for number, line in enumerate(first_lines):
+        trusted = line[:1] in (" ", "-") or (changed.status == "added" and number < 3)
         lowered = line[:200].casefold()
-        if any(marker in lowered for marker in _GENERATED_MARKERS):
+        if trusted and any(marker in lowered for marker in _GENERATED_MARKERS):
             return "generated code (marked in the file)"
     return None
 
@@ -154,7 +164,7 @@ def condense(
         if has_text and spans[index].hunks:
             start = spans[index].hunks[0][0] + 1
             first = tuple(lines[start : min(start + _MARKER_LINES, spans[index].end)])
-        notes.append(summary_reason(changed, first))
+        notes.append(summary_reason(changed, first, levels[index]))
 
     added = sum(f.added for f in files)
     removed = sum(f.removed for f in files)

@@ -86,6 +86,16 @@ class _Scanner:
         return redacted.text
 
 
+def _clean_paths(parsed: ParsedDiff, scanner: _Scanner) -> ParsedDiff:
+    """File names from a collector (the GitHub API) get the same stripping and redaction as text."""
+    files = []
+    for changed in parsed.files:
+        path = scanner.clean(changed.path, "a file name")
+        old = scanner.clean(changed.old_path, "a file name") if changed.old_path else changed.old_path
+        files.append(changed.model_copy(update={"path": path, "old_path": old}))
+    return parsed.model_copy(update={"files": files})
+
+
 def _file_at(parsed: ParsedDiff, line_index: int) -> str | None:
     starts = [span.start for span in parsed.spans]
     position = bisect.bisect_right(starts, line_index) - 1
@@ -110,6 +120,7 @@ def prepare_change(
     place, so its spans still hold.
     """
     scanner = _Scanner()
+    given = parsed
     lines: tuple[str, ...] = ()
     if diff_text is not None:
         text, removed = strip_invisible(_valid_unicode(diff_text))
@@ -117,7 +128,7 @@ def prepare_change(
         redacted = redact(text)
         text = redacted.text
         if parsed is None:
-            parsed = parse_unified_diff(text)
+            parsed = parse_unified_diff(text)  # names come from the cleaned text: already redacted
         lines = tuple(text.split("\n"))
         for found in redacted.redactions:
             path = _file_at(parsed, found.line - 1)
@@ -127,6 +138,8 @@ def prepare_change(
             path = _file_at(parsed, hit.line - 1)
             where = f"{path} (diff line {hit.line})" if path else f"diff line {hit.line}"
             scanner.instructions.append(Finding(where, path, hit.phrase))
+    if given is not None and parsed is not None:
+        parsed = _clean_paths(parsed, scanner)
     cleaned_title = scanner.clean(title, "PR title")
     cleaned_body = scanner.clean(body, "PR body")
     cleaned_labels = tuple(scanner.clean(label, "label") for label in labels)
