@@ -1,4 +1,5 @@
-"""A small synchronous GitHub REST client: pull requests, their files and their commits.
+"""A small synchronous GitHub REST client: pull requests, their files and commits, issue comments,
+the issue timeline, collaborator permissions and labels.
 
 Built to be extended (comments, timeline, permissions): every call goes through `_send`, which owns
 retries, rate limits, size caps and error texts, and every path is built by `_repo_path` from
@@ -10,6 +11,9 @@ Safety rules, each enforced here rather than left to callers:
   `Link` to another scheme, host or port stops the walk with an ExternalError.
 - The token never appears in `repr`, in error texts or in anything else this module produces.
 - Response bodies are capped; a body that is not JSON is an ExternalError, never a partial result.
+- A POST (it creates something) is not retried after an ambiguous failure (a timeout, a 5xx): the
+  first attempt may have landed, and a second would create a duplicate. Rate limits are still waited
+  out, since GitHub refused those requests outright.
 """
 
 from __future__ import annotations
@@ -25,13 +29,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Final, TypeGuard
+from urllib.parse import quote, unquote
 
 import httpx
 
 from gate import __version__
 from gate.errors import ExternalError, UsageError
 
-__all__ = ["MAX_PULL_COMMITS", "MAX_PULL_FILES", "GitHubClient", "PullFile", "check_repo"]
+__all__ = [
+    "MAX_PULL_COMMITS",
+    "MAX_PULL_FILES",
+    "GitHubClient",
+    "GitHubHTTPError",
+    "PullFile",
+    "ReadOnlyTokenError",
+    "check_repo",
+]
 
 # GitHub's own limits: the files and commits endpoints of a pull request stop listing here.
 MAX_PULL_FILES: Final = 3000
@@ -49,8 +62,12 @@ _MASK: Final = "***"
 
 # Owner and repository names as GitHub allows them; "." and ".." are refused separately.
 _NAME: Final = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
-# An API path: slash-separated segments of unreserved characters (no query, no escapes, no "..").
-_PATH: Final = re.compile(r"^(?:/[A-Za-z0-9._~-]+)+/?$")
+# An API path: slash-separated segments of unreserved characters or %XX escapes (a label name is
+# quoted into one segment); no query, and no segment that is or decodes to "." or "..".
+_PATH: Final = re.compile(r"^(?:/(?:[A-Za-z0-9._~-]|%[0-9A-F]{2})+)+/?$")
+_WRITES: Final = frozenset({"POST", "PATCH", "PUT", "DELETE"})
+# What GitHub answers a write made with a token that may only read (GITHUB_TOKEN on a fork's PR).
+_READ_ONLY_MESSAGE: Final = "resource not accessible by integration"
 _LINK: Final = re.compile(r"<([^>]*)>([^<]*)")
 _REL: Final = re.compile(r';\s*rel\s*=\s*"?([^";,]*)"?')
 _DEFAULT_PORTS: Final = {"http": 80, "https": 443}
@@ -66,6 +83,21 @@ class PullFile:
     deletions: int
     patch: str | None
     previous_filename: str | None = None
+
+
+class GitHubHTTPError(ExternalError):
+    """GitHub answered with an HTTP error status; `status` lets callers treat e.g. a 404 as an answer."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class ReadOnlyTokenError(GitHubHTTPError):
+    """A write was refused because the token may only read (a pull request from a fork, typically).
+
+    Distinct so callers can fall back (the job summary instead of a comment) instead of failing.
+    """
 
 
 def check_repo(repo: str) -> tuple[str, str]:
@@ -84,13 +116,30 @@ def _check_number(number: int) -> int:
     return number
 
 
-class _Retryable(Exception):
-    """An attempt failed in a way a later attempt may fix; `wait` is what the server asked for."""
+def _check_id(value: int, what: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise UsageError(f"{what} must be a positive integer, got {value!r}")
+    return value
 
-    def __init__(self, message: str, wait: float | None = None) -> None:
+
+def _segment(text: str, what: str) -> str:
+    """Free text (a label, a login, a sha) as exactly one path segment: "/" and "%" are escaped too."""
+    if not isinstance(text, str) or not text or text in (".", "..") or not text.isprintable():
+        raise UsageError(f"{what} {text!r} cannot be part of a GitHub API path")
+    return quote(text, safe="")
+
+
+class _Retryable(Exception):
+    """An attempt failed in a way a later attempt may fix; `wait` is what the server asked for.
+
+    `unsent`: the request never reached the server (no connection), so even a POST may be retried.
+    """
+
+    def __init__(self, message: str, wait: float | None = None, *, unsent: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.wait = wait
+        self.unsent = unsent
 
 
 class GitHubClient:
@@ -140,6 +189,8 @@ class GitHubClient:
         self._http = httpx.Client(
             headers=headers, follow_redirects=False, transport=transport, timeout=httpx.Timeout(timeout)
         )
+        self._login: str | None = None
+        self._login_known = False
 
     def __repr__(self) -> str:
         return f"GitHubClient(api_url={self._base!r}, token={None if self._token is None else _MASK!r})"
@@ -221,14 +272,100 @@ class GitHubClient:
             messages.append(message)
         return messages
 
+    # -- issue comments --------------------------------------------------------------------------
+    def list_issue_comments(self, repo: str, number: int) -> list[dict[str, Any]]:
+        """Every comment on an issue or pull request (not review comments), oldest first."""
+        path = self._repo_path(repo, "issues", str(_check_number(number)), "comments")
+        return self._objects(path, self.paginate(path, {"per_page": _PER_PAGE}))
+
+    def create_issue_comment(self, repo: str, number: int, body: str) -> dict[str, Any]:
+        path = self._repo_path(repo, "issues", str(_check_number(number)), "comments")
+        return self._object(path, self._write("POST", path, {"body": body}))
+
+    def update_issue_comment(self, repo: str, comment_id: int, body: str) -> dict[str, Any]:
+        path = self._repo_path(repo, "issues", "comments", str(_check_id(comment_id, "comment id")))
+        return self._object(path, self._write("PATCH", path, {"body": body}))
+
+    # -- timeline, permissions, labels -----------------------------------------------------------
+    def issue_timeline(self, repo: str, number: int) -> list[dict[str, Any]]:
+        """Every timeline event of an issue or pull request, oldest first (labels, commits, pushes)."""
+        path = self._repo_path(repo, "issues", str(_check_number(number)), "timeline")
+        return self._objects(path, self.paginate(path, {"per_page": _PER_PAGE}))
+
+    def collaborator_permission(self, repo: str, user: str) -> dict[str, Any]:
+        """`{"permission": admin|write|read|none, "role_name": ..., "user": ...}` for one login."""
+        path = self._repo_path(repo, "collaborators", _segment(user, "login"), "permission")
+        try:
+            return self._object(path, self.get_json(path))
+        except GitHubHTTPError as exc:
+            if exc.status != 404:
+                raise
+            # GitHub says 404 both for an unknown login and for a token that cannot see collaborators.
+            raise GitHubHTTPError(
+                self._mask(
+                    f"cannot read {user}'s permission on {repo}: GitHub answered 404 (no such user, "
+                    "or this token cannot read the repository's collaborators)"
+                ),
+                404,
+            ) from None
+
+    def remove_label(self, repo: str, number: int, label: str) -> None:
+        """Take a label off an issue or pull request; a label that is already gone is not an error."""
+        path = self._repo_path(repo, "issues", str(_check_number(number)), "labels", _segment(label, "label"))
+        try:
+            self._write("DELETE", path)
+        except GitHubHTTPError as exc:
+            if exc.status != 404:  # GitHub: "404 Not Found if the label does not exist" on the issue
+                raise
+
+    # -- users and commits -----------------------------------------------------------------------
+    def authenticated_login(self) -> str | None:
+        """The token's own login, or None when GitHub will not say.
+
+        An installation token (GITHUB_TOKEN, a GitHub App) may not call `GET /user` (401/403); it
+        then comments as `<app>[bot]`, which the caller has to know. Cached: it cannot change.
+        """
+        if self._token is None:
+            return None
+        if not self._login_known:
+            try:
+                payload = self.get_json("/user")
+            except GitHubHTTPError as exc:
+                if exc.status not in (401, 403):
+                    raise
+                payload = None
+            login = payload.get("login") if isinstance(payload, dict) else None
+            self._login = login if isinstance(login, str) and login else None
+            self._login_known = True
+        return self._login
+
+    def commit(self, repo: str, sha: str) -> dict[str, Any]:
+        """One commit as `GET /repos/{o}/{r}/commits/{sha}` returns it (`commit.committer.date`, ...)."""
+        path = self._repo_path(repo, "commits", _segment(sha, "commit"))
+        return self._object(path, self.get_json(path))
+
     # -- building blocks -------------------------------------------------------------------------
     def _repo_path(self, repo: str, *segments: str) -> str:
         """`/repos/{owner}/{name}/...` from a validated repo and fixed or numeric segments."""
         owner, name = check_repo(repo)
         return "/".join(("", "repos", owner, name, *segments))
 
+    def _write(self, method: str, path: str, body: Any = None) -> Any:
+        payload, _ = self._send(method, self._url(path), None, body)
+        return payload
+
+    def _object(self, path: str, payload: Any) -> dict[str, Any]:
+        if not isinstance(payload, dict):
+            raise self._fail(f"GitHub API {path}: expected a JSON object")
+        return payload
+
+    def _objects(self, path: str, items: list[Any]) -> list[dict[str, Any]]:
+        if not all(isinstance(item, dict) for item in items):
+            raise self._fail(f"GitHub API GET {path}: a list entry is not an object")
+        return items
+
     def _url(self, path: str) -> str:
-        if not _PATH.match(path) or any(part in (".", "..") for part in path.split("/")):
+        if not _PATH.match(path) or any(unquote(part) in (".", "..") for part in path.split("/")):
             raise UsageError(f"GitHub API path {path!r} must be /segment/segment with no query or '..'")
         return self._base + path
 
@@ -289,6 +426,9 @@ class GitHubClient:
                 return self._attempt(method, url, params, body)
             except _Retryable as failure:
                 last = failure.message
+                if method == "POST" and failure.wait is None and not failure.unsent:
+                    # It may have been created already; a retry could post it twice.
+                    raise self._fail(f"{last} (not retried: the request may have been applied)") from None
                 if attempt + 1 == attempts:
                     break
                 if failure.wait is not None:
@@ -313,9 +453,13 @@ class GitHubClient:
                 ok = 200 <= status < 300
                 raw = self._read(response, _MAX_BODY_BYTES if ok else _ERROR_BODY_BYTES, ok, what)
         except httpx.TimeoutException as exc:
-            raise _Retryable(self._mask(f"{what}: timed out ({type(exc).__name__})")) from exc
+            unsent = isinstance(exc, httpx.ConnectTimeout)
+            raise _Retryable(self._mask(f"{what}: timed out ({type(exc).__name__})"), unsent=unsent) from exc
         except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
-            raise _Retryable(self._mask(f"{what}: connection failed ({type(exc).__name__})")) from exc
+            unsent = isinstance(exc, httpx.ConnectError)
+            raise _Retryable(
+                self._mask(f"{what}: connection failed ({type(exc).__name__})"), unsent=unsent
+            ) from exc
         except httpx.HTTPError as exc:
             raise self._fail(f"{what}: request failed ({type(exc).__name__})") from exc
         if ok:
@@ -339,7 +483,9 @@ class GitHubClient:
             raise _Retryable(text, wait)
         if status >= 500:
             raise _Retryable(text)
-        raise ExternalError(text)
+        if status == 403 and method in _WRITES and message.lower().startswith(_READ_ONLY_MESSAGE):
+            raise ReadOnlyTokenError(f"{text} (the token may only read)", status)
+        raise GitHubHTTPError(text, status)
 
     def _rate_limit_wait(self, status: int, headers: httpx.Headers, message: str) -> float | None:
         """Seconds GitHub asks us to wait, or None when the response is not a rate limit.

@@ -9,11 +9,18 @@ Usage::
         assert len(gh.requests) == 3
 
 Requests are answered from a route table (method + path regex -> handler), so a later endpoint
-(comments, timeline, permissions) is one `gh.route(...)` call. List endpoints paginate as GitHub
-does: `per_page` (default 30, max 100) and `page`, absolute `Link` headers that point at
-`/repositories/{id}/...` (so a client must follow them rather than rebuild URLs), and GitHub's
-own caps (3000 files, 250 commits). `fail_next` answers the next N requests with a scripted reply
-(a 500, a rate limit) before any routing; every request is recorded, failed or not.
+is one `gh.route(...)` call. List endpoints paginate as GitHub does: `per_page` (default 30, max
+100) and `page`, absolute `Link` headers that point at `/repositories/{id}/...` (so a client must
+follow them rather than rebuild URLs), and GitHub's own caps (3000 files, 250 commits).
+`fail_next` answers the next N requests with a scripted reply (a 500, a rate limit) before any
+routing; every request is recorded, failed or not.
+
+Beyond pull requests: issue comments (stateful; a comment's author is the identity of the token
+that wrote it, see `add_token`), the issue timeline (scripted with `labeled`, `committed`, ...),
+collaborator permissions per login, label removal (which also appends an `unlabeled` event),
+`GET /user` (refused for installation tokens, as GitHub refuses GITHUB_TOKEN) and
+`GET /repos/{o}/{r}/commits/{sha}`. `read_only = True` answers every write with GitHub's 403
+"Resource not accessible by integration", as for a fork's pull request.
 """
 
 from __future__ import annotations
@@ -25,16 +32,28 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
+from urllib.parse import unquote
 
 from tests.support.httpstub import HTTPStub, Recorded, Reply
 
-__all__ = ["FakeGitHub", "FakePull", "RouteHandler"]
+__all__ = ["FakeGitHub", "FakeIdentity", "FakePull", "RouteHandler"]
 
 RouteHandler = Callable[["FakeGitHub", Recorded, "re.Match[str]"], Reply]
 
 GITHUB_FILES_CAP = 3000
 GITHUB_COMMITS_CAP = 250
 _DOCS = "https://docs.github.com/rest"
+_REPO = r"/repos/(?P<owner>[^/]+)/(?P<name>[^/]+)"
+_BY_ID = r"/repositories/(?P<repo_id>\d+)"
+_WRITES = frozenset({"POST", "PATCH", "PUT", "DELETE"})
+# The base role -> what the `permission` field says for it.
+_LEGACY_PERMISSION = {
+    "admin": "admin",
+    "maintain": "write",
+    "write": "write",
+    "triage": "read",
+    "read": "read",
+}
 
 
 @dataclass
@@ -46,8 +65,21 @@ class FakePull:
     commits: list[dict[str, Any]] = field(default_factory=list)
 
 
-def not_found() -> Reply:
-    return Reply.json({"message": "Not Found", "documentation_url": _DOCS}, status=404)
+@dataclass(frozen=True)
+class FakeIdentity:
+    """Who a token is. installation: GITHUB_TOKEN-like (`GET /user` is refused)."""
+
+    login: str
+    type: str = "User"
+    installation: bool = False
+
+
+def not_found(message: str = "Not Found") -> Reply:
+    return Reply.json({"message": message, "documentation_url": _DOCS}, status=404)
+
+
+def not_accessible() -> Reply:
+    return Reply.json({"message": "Resource not accessible by integration", "documentation_url": _DOCS}, 403)
 
 
 class FakeGitHub:
@@ -58,6 +90,16 @@ class FakeGitHub:
         self.token = token
         self.link_base = link_base
         self.pulls: dict[tuple[str, int], FakePull] = {}
+        self.identities: dict[str, FakeIdentity] = {}
+        if token is not None:
+            self.identities[token] = FakeIdentity("github-actions[bot]", "Bot", installation=True)
+        self.read_only = False
+        self.comments: dict[tuple[str, int], list[dict[str, Any]]] = {}
+        self.timelines: dict[tuple[str, int], list[dict[str, Any]]] = {}
+        self.permissions: dict[tuple[str, str], dict[str, Any]] = {}
+        self.git_commits: dict[tuple[str, str], dict[str, Any]] = {}
+        self.now = "2024-05-01T12:00:00Z"  # the time stamped on comments and events the fake creates
+        self._next_id = 1_000
         self._repo_ids: dict[str, int] = {}
         self._routes: list[tuple[str, re.Pattern[str], RouteHandler]] = []
         self._faults: deque[Reply] = deque()
@@ -70,6 +112,15 @@ class FakeGitHub:
                 "GET", rf"/repos/(?P<owner>[^/]+)/(?P<name>[^/]+)/pulls/(?P<number>\d+)/{kind}", handler
             )
             self.route("GET", rf"/repositories/(?P<repo_id>\d+)/pulls/(?P<number>\d+)/{kind}", handler)
+        for base in (_REPO, _BY_ID):
+            self.route("GET", base + r"/issues/(?P<number>\d+)/comments", _list_comments)
+            self.route("GET", base + r"/issues/(?P<number>\d+)/timeline", _timeline)
+        self.route("POST", _REPO + r"/issues/(?P<number>\d+)/comments", _create_comment)
+        self.route("PATCH", _REPO + r"/issues/comments/(?P<comment_id>\d+)", _update_comment)
+        self.route("GET", _REPO + r"/collaborators/(?P<login>[^/]+)/permission", _permission)
+        self.route("DELETE", _REPO + r"/issues/(?P<number>\d+)/labels/(?P<label>[^/]+)", _remove_label)
+        self.route("GET", r"/user", _user)
+        self.route("GET", _REPO + r"/commits/(?P<sha>[^/]+)", _commit)
 
     # -- set-up ----------------------------------------------------------------------------------
     def route(self, method: str, pattern: str, handler: RouteHandler) -> None:
@@ -86,7 +137,7 @@ class FakeGitHub:
         **fields: Any,
     ) -> FakePull:
         """A pull request; `commits` may be plain messages. `fields` override the PR JSON."""
-        repo_id = self._repo_ids.setdefault(repo, 1_000_000 + len(self._repo_ids))
+        repo_id = self.repo_id(repo)
         data: dict[str, Any] = {
             "number": number,
             "title": f"PR {number}",
@@ -131,6 +182,80 @@ class FakeGitHub:
         if previous_filename is not None:
             entry["previous_filename"] = previous_filename
         return entry
+
+    def add_token(self, token: str, login: str, *, installation: bool = False) -> FakeIdentity:
+        """Accept `token` as `login` (a `...[bot]` login is a Bot); comments it writes are by that login."""
+        identity = FakeIdentity(login, "Bot" if login.endswith("[bot]") else "User", installation)
+        self.identities[token] = identity
+        return identity
+
+    def add_comment(self, repo: str, number: int, body: str, login: str) -> dict[str, Any]:
+        """A comment already on the issue, written by `login`."""
+        return self._store_comment(repo, number, body, FakeIdentity(login, _user_type(login)))
+
+    def set_timeline(self, repo: str, number: int, events: Sequence[dict[str, Any]]) -> None:
+        self.timelines[(repo, number)] = list(events)
+
+    def set_permission(self, repo: str, login: str, role: str, permission: str | None = None) -> None:
+        """`login`'s role; a custom role needs `permission` (the base role it inherits)."""
+        legacy = permission or _LEGACY_PERMISSION[role]
+        self.permissions[(repo, login.casefold())] = {
+            "permission": legacy,
+            "role_name": role,
+            "user": {"login": login, "type": _user_type(login)},
+        }
+
+    def add_commit(self, repo: str, sha: str, *, committed_at: str, message: str = "change") -> None:
+        person = {"name": "Dev", "email": "dev@example.com", "date": committed_at}
+        self.git_commits[(repo, sha)] = {
+            "sha": sha,
+            "commit": {"message": message, "author": person, "committer": person},
+        }
+
+    # -- timeline events -------------------------------------------------------------------------
+    @staticmethod
+    def labeled(
+        label: str,
+        login: str,
+        at: str,
+        *,
+        user_type: str | None = None,
+        app: str | None = None,
+        event: str = "labeled",
+    ) -> dict[str, Any]:
+        """A `labeled` (or `unlabeled`) timeline event; `app` sets performed_via_github_app."""
+        return {
+            "id": abs(hash((label, login, at, event))) % 10**9,
+            "event": event,
+            "actor": {"login": login, "type": user_type or _user_type(login)},
+            "created_at": at,
+            "label": {"name": label, "color": "d73a4a"},
+            "performed_via_github_app": (
+                {"id": 1, "slug": app, "name": app, "owner": {"login": "some-org"}} if app else None
+            ),
+            "commit_id": None,
+            "commit_url": None,
+        }
+
+    @classmethod
+    def unlabeled(cls, label: str, login: str, at: str) -> dict[str, Any]:
+        return cls.labeled(label, login, at, event="unlabeled")
+
+    @staticmethod
+    def committed(sha: str, at: str) -> dict[str, Any]:
+        """A `committed` event: no actor or created_at, only the git dates."""
+        person = {"name": "Dev", "email": "dev@example.com", "date": at}
+        return {"event": "committed", "sha": sha, "author": person, "committer": person, "message": "c"}
+
+    @staticmethod
+    def force_pushed(login: str, at: str, sha: str = "f" * 40) -> dict[str, Any]:
+        return {
+            "event": "head_ref_force_pushed",
+            "actor": {"login": login, "type": _user_type(login)},
+            "commit_id": sha,
+            "created_at": at,
+            "performed_via_github_app": None,
+        }
 
     def fail_next(self, reply: Reply, times: int = 1) -> None:
         """Answer the next `times` requests with `reply`, whatever they ask for."""
@@ -206,8 +331,10 @@ class FakeGitHub:
         with self._lock:
             if self._faults:
                 return self._faults.popleft()
-        if self.token is not None and request.header("authorization") != f"Bearer {self.token}":
+        if self.identities and self.identity(request) is None:
             return Reply.json({"message": "Bad credentials", "documentation_url": _DOCS}, status=401)
+        if self.read_only and request.method in _WRITES:
+            return not_accessible()
         path = request.path
         if not path.startswith(self.prefix + "/"):
             return not_found()
@@ -217,6 +344,38 @@ class FakeGitHub:
             if match is not None and method == request.method:
                 return handler(self, request, match)
         return not_found()
+
+    def identity(self, request: Recorded) -> FakeIdentity | None:
+        header = request.header("authorization") or ""
+        return self.identities.get(header.removeprefix("Bearer ")) if header.startswith("Bearer ") else None
+
+    def repo_of(self, match: re.Match[str]) -> str:
+        groups = match.groupdict()
+        if groups.get("repo_id") is not None:
+            repos = [repo for repo, repo_id in self._repo_ids.items() if str(repo_id) == groups["repo_id"]]
+            return repos[0] if repos else ""
+        return f"{groups['owner']}/{groups['name']}"
+
+    def repo_id(self, repo: str) -> int:
+        return self._repo_ids.setdefault(repo, 1_000_000 + len(self._repo_ids))
+
+    def _store_comment(self, repo: str, number: int, body: str, author: FakeIdentity) -> dict[str, Any]:
+        with self._lock:
+            self._next_id += 1
+            comment_id = self._next_id
+        comment = {
+            "id": comment_id,
+            "node_id": f"IC_{comment_id}",
+            "url": f"{self.api_url}/repos/{repo}/issues/comments/{comment_id}",
+            "html_url": f"https://github.com/{repo}/pull/{number}#issuecomment-{comment_id}",
+            "body": body,
+            "user": {"login": author.login, "type": author.type},
+            "created_at": self.now,
+            "updated_at": self.now,
+            "author_association": "NONE",
+        }
+        self.comments.setdefault((repo, number), []).append(comment)
+        return comment
 
     def find_pull(self, match: re.Match[str]) -> FakePull | None:
         groups = match.groupdict()
@@ -267,3 +426,80 @@ def _list_handler(kind: str) -> RouteHandler:
         return gh.page(request, items, cap, f"/repositories/{repo_id}/pulls/{pull.number}/{kind}")
 
     return handler
+
+
+def _user_type(login: str) -> str:
+    return "Bot" if login.endswith("[bot]") else "User"
+
+
+def _list_comments(gh: FakeGitHub, request: Recorded, match: re.Match[str]) -> Reply:
+    repo, number = gh.repo_of(match), int(match["number"])
+    items = gh.comments.get((repo, number), [])
+    return gh.page(request, items, 10**9, f"/repositories/{gh.repo_id(repo)}/issues/{number}/comments")
+
+
+def _timeline(gh: FakeGitHub, request: Recorded, match: re.Match[str]) -> Reply:
+    repo, number = gh.repo_of(match), int(match["number"])
+    if (repo, number) not in gh.timelines and (repo, number) not in gh.pulls:
+        return not_found()
+    items = gh.timelines.get((repo, number), [])
+    return gh.page(request, items, 10**9, f"/repositories/{gh.repo_id(repo)}/issues/{number}/timeline")
+
+
+def _create_comment(gh: FakeGitHub, request: Recorded, match: re.Match[str]) -> Reply:
+    author = gh.identity(request)
+    if author is None:
+        return Reply.json({"message": "Requires authentication", "documentation_url": _DOCS}, status=401)
+    body = request.json().get("body")
+    if not isinstance(body, str):
+        return Reply.json({"message": "Invalid request.", "documentation_url": _DOCS}, status=422)
+    comment = gh._store_comment(gh.repo_of(match), int(match["number"]), body, author)
+    return Reply.json(comment, status=201)
+
+
+def _update_comment(gh: FakeGitHub, request: Recorded, match: re.Match[str]) -> Reply:
+    # Like GitHub for a collaborator with write access: any comment can be edited, whoever wrote it,
+    # so it is the client that must leave other people's comments alone.
+    repo, comment_id = gh.repo_of(match), int(match["comment_id"])
+    for (owner_repo, _), comments in gh.comments.items():
+        for comment in comments:
+            if owner_repo == repo and comment["id"] == comment_id:
+                comment["body"] = request.json()["body"]
+                comment["updated_at"] = gh.now
+                return Reply.json(comment)
+    return not_found()
+
+
+def _permission(gh: FakeGitHub, request: Recorded, match: re.Match[str]) -> Reply:
+    entry = gh.permissions.get((gh.repo_of(match), unquote(match["login"]).casefold()))
+    return not_found() if entry is None else Reply.json(entry)
+
+
+def _remove_label(gh: FakeGitHub, request: Recorded, match: re.Match[str]) -> Reply:
+    pull = gh.find_pull(match)
+    name = unquote(match["label"])
+    if pull is None:
+        return not_found()
+    labels = pull.data.get("labels") or []
+    kept = [label for label in labels if label.get("name") != name]
+    if len(kept) == len(labels):
+        return not_found("Label does not exist")
+    pull.data["labels"] = kept
+    actor = gh.identity(request) or FakeIdentity("ghost")
+    event = FakeGitHub.unlabeled(name, actor.login, gh.now)
+    gh.timelines.setdefault((pull.repo, pull.number), []).append(event)
+    return Reply.json(kept)
+
+
+def _user(gh: FakeGitHub, request: Recorded, match: re.Match[str]) -> Reply:
+    identity = gh.identity(request)
+    if identity is None:
+        return Reply.json({"message": "Requires authentication", "documentation_url": _DOCS}, status=401)
+    if identity.installation:
+        return not_accessible()
+    return Reply.json({"login": identity.login, "id": 1, "type": identity.type})
+
+
+def _commit(gh: FakeGitHub, request: Recorded, match: re.Match[str]) -> Reply:
+    entry = gh.git_commits.get((gh.repo_of(match), unquote(match["sha"])))
+    return not_found("No commit found for SHA") if entry is None else Reply.json(entry)
