@@ -122,6 +122,8 @@ def test_each_phrase_family_hits_on_its_line(line: str, phrase: str) -> None:
         "logger.info('report generated for %s', user)",
         "model.predict(features)  # the AI model",
         "Please approve this PR when you have a minute.",
+        "      - {paths: ['services/*/handlers/**'], risk: low}",
+        "| payments | risk: low |",
     ],
 )
 def test_ordinary_code_and_prose_do_not_hit(line: str) -> None:

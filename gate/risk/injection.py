@@ -582,7 +582,11 @@ def _stated_risk(text: str, match: re.Match[str]) -> bool:
     """`... risk: low` inside a sentence, not `risk: low` as a line's key nor the label `risk:low`."""
     if " " not in match.group("op"):
         return False  # `risk:low`, `risk="low"`: a label or a keyword argument
-    return any(ch.isalnum() for ch in text[: match.start()])
+    before = text[: match.start()].rstrip()
+    inside_braces = before.count("{") > before.count("}")
+    if inside_braces or before.endswith(("{", "(", "[", "|")) or before.lstrip() == "-":
+        return False  # a field of structured data: `{paths: [...], risk: low}`, `- risk: low`, a table cell
+    return any(ch.isalnum() for ch in before)
 
 
 def _clean(phrase: str) -> str:
