@@ -6,15 +6,15 @@ this module never reads the environment, the clock or the network itself.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, MutableMapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar, cast
 
 from gate import decide as decide_mod
 from gate import globs
 from gate.audit.settle import expected_cost
-from gate.measure import measure_policies
+from gate.measure import budget_history, measure_policies
 from gate.metrics import MetricsSource
 from gate.models import (
     ChangedFile,
@@ -32,6 +32,8 @@ from gate.risk.diff import FileSpan, ParsedDiff
 from gate.risk.material import ChangeMaterial, content_assessment
 from gate.risk.review import Answer, RiskAdvisor, review_change
 from gate.risk.rules import assess_rules
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -60,20 +62,31 @@ class CheckOptions:
     metrics_source: str = ""
     # Records read from the audit log: settled deploys give the measured cost for budget impact.
     history: Sequence[Mapping[str, Any]] = ()
+    charts: bool = False  # also read each rolling SLO's budget over its window (one range query each)
 
 
 def select_policies(
     policies: Sequence[LoadedPolicy], services: Sequence[str], diff: ParsedDiff | None
 ) -> tuple[list[LoadedPolicy], list[SkippedPolicy]]:
-    """`--service` narrows by name; a policy with `paths` applies only when the diff touches them."""
+    """`--service` narrows by name; a policy with `paths` applies only when the diff touches them.
+
+    When the diff is known to be incomplete or could not be parsed, every policy applies.
+    """
     chosen: list[LoadedPolicy] = []
     skipped: list[SkippedPolicy] = []
     changed = [p for f in diff.files for p in (f.path, f.old_path) if p] if diff is not None else []
+    # A diff we could not fully read cannot prove a service untouched: every policy judges it (fail safe).
+    unsure = diff is not None and bool(diff.problems or diff.incomplete)
     for loaded in policies:
         policy = loaded.policy
         if services and policy.service not in services:
             continue
-        if policy.paths and diff is not None and not any(globs.match_any(p, policy.paths) for p in changed):
+        if (
+            policy.paths
+            and diff is not None
+            and not unsure
+            and not any(globs.match_any(p, policy.paths) for p in changed)
+        ):
             skipped.append(
                 SkippedPolicy(
                     service=policy.service,
@@ -160,11 +173,16 @@ def classify(
 UNVERIFIABLE = "who applied it cannot be verified outside a GitHub pull request"
 
 
-def label_override(kind: Literal["override", "fix"], label: str, change: ChangeInput) -> Override | None:
-    """The verdict on an override or fix label, if the change carries it; unverified labels never count."""
+def label_override(
+    kind: Literal["override", "fix"], label: str, change: ChangeInput, service: str = ""
+) -> Override | None:
+    """The verdict on an override or fix label, if the change carries it; unverified labels never count.
+
+    Verdicts are keyed `service/label` (each policy judges by its own override settings) or `label`.
+    """
     if label not in change.labels:
         return None
-    verdict = change.verified_labels.get(label)
+    verdict = change.verified_labels.get(f"{service}/{label}") or change.verified_labels.get(label)
     if verdict is not None:
         return verdict
     return Override(kind=kind, label=label, honoured=False, reason=UNVERIFIABLE)
@@ -176,6 +194,32 @@ def combined_change(results: Sequence[ServiceResult], change: ChangeInput) -> Ch
         return max((r.change for r in results), key=lambda c: c.risk.rank)
     files = change.diff.files if change.diff is not None else []
     return rule_floor(RiskConfig(), files, change)  # no policy applies: built-in floors only
+
+
+def _in_background(work: Callable[[], T]) -> Callable[[], T]:
+    """Start `work` on a daemon thread; the returned call waits for its result (or re-raises).
+
+    A daemon thread, not an executor: if measuring fails or the user presses Ctrl-C, the process
+    exits at once instead of waiting for the model's timeout.
+    """
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = work()
+        except BaseException as exc:  # handed to the waiting thread below
+            box["error"] = exc
+
+    thread = threading.Thread(target=run, name="slo-gate-classify", daemon=True)
+    thread.start()
+
+    def wait() -> T:
+        thread.join()
+        if "error" in box:
+            raise box["error"]
+        return cast(T, box["value"])
+
+    return wait
 
 
 def run_check(
@@ -200,21 +244,37 @@ def run_check(
             risks.append(classify(loaded.policy.gate.risk, indexes, change, advisor, answers))
         return risks
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="slo-gate-classify") as pool:
-        classified = pool.submit(classify_all)
-        budgets = measure_policies(chosen, source, options.at, concurrency=options.concurrency)
-        risks = classified.result()
+    classified = _in_background(classify_all)
+    budgets = measure_policies(chosen, source, options.at, concurrency=options.concurrency)
+    risks = classified()
     results: list[ServiceResult] = []
     for loaded, service_budget, risk in zip(chosen, budgets, risks, strict=True):
         gate = loaded.policy.gate
-        override = label_override("override", gate.override.label, change)
-        fix = label_override("fix", gate.override.fix_label, change)
+        service = loaded.policy.service
+        override = label_override("override", gate.override.label, change, service)
+        fix = label_override("fix", gate.override.fix_label, change, service)
         decision = decide_mod.decide(gate, service_budget, risk, override, fix)
         cost = expected_cost(
             options.history, service_budget.service, risk.risk, getattr(gate.expected_cost, risk.risk.value)
         )
         impact = decide_mod.budget_impact(gate, service_budget, risk.risk, cost.fraction, cost.source)
-        results.append(ServiceResult(budgets=service_budget, change=risk, decision=decision, impact=impact))
+        charts = (
+            {
+                slo.name: budget_history(slo, source, options.at, loaded.policy.prometheus.tenant)
+                for slo in loaded.policy.slos
+            }
+            if options.charts
+            else {}
+        )
+        results.append(
+            ServiceResult(
+                budgets=service_budget,
+                change=risk,
+                decision=decision,
+                impact=impact,
+                history={name: points for name, points in charts.items() if points},
+            )
+        )
     outcomes = [r.decision.outcome for r in results]
     return GateRun(
         evaluated_at=options.at,

@@ -10,7 +10,7 @@ import functools
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from gate.audit.sink import AuditSink
     from gate.change import RawChange
     from gate.metrics import MetricsSource, RecordingSource
-    from gate.models import GateRun
+    from gate.models import GateRun, Override
     from gate.policy import LoadedPolicy
     from gate.risk.review import RiskAdvisor
 
@@ -39,15 +39,29 @@ class GateGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         from gate.errors import GateError, PolicyErrors
+        from gate.report import clean
 
         try:
             return super().invoke(ctx)
         except PolicyErrors as exc:
+            in_actions = os.environ.get("GITHUB_ACTIONS") == "true"
             for error in exc.errors:
-                click.echo(f"slo-gate: {error}", err=True)
+                click.echo(f"slo-gate: {clean(str(error), 2000)}", err=True)
+                if in_actions:  # an annotation on the policy file's line in the PR's Files view
+                    from gate.github.actions import error_annotation
+
+                    click.echo(
+                        error_annotation(
+                            f"{error.field}: {error.message}" if error.field else error.message,
+                            file=error.file,
+                            line=error.line,
+                            title="slo-gate policy",
+                        ),
+                        nl=False,
+                    )
             ctx.exit(exc.exit_code)
         except GateError as exc:
-            click.echo(f"slo-gate: error: {exc}", err=True)
+            click.echo(f"slo-gate: error: {clean(str(exc), 2000)}", err=True)
             ctx.exit(exc.exit_code)
 
 
@@ -244,7 +258,9 @@ def build_source(
         deadline=timeout,
         concurrency=concurrency,
     )
-    return PrometheusClient(settings), f"prometheus {url}", None
+    from gate.prometheus import redact_url
+
+    return PrometheusClient(settings), f"prometheus {redact_url(url)}", None
 
 
 def policy_file_paths(policies: Sequence[LoadedPolicy]) -> tuple[str, ...]:
@@ -416,6 +432,21 @@ def metrics_session(options: MetricsOptions) -> Iterator[tuple[MetricsSource, st
     show_envvar=True,
     help="Git remote the audit branch is pushed to.",
 )
+@click.option(
+    "--audit-branch",
+    metavar="BRANCH",
+    envvar="SLO_GATE_AUDIT_BRANCH",
+    show_envvar=True,
+    help="Record on this branch (same as --audit git:BRANCH); 'none' records nothing.",
+)
+@click.option(
+    "--comment/--no-comment",
+    default=True,
+    show_default=True,
+    envvar="SLO_GATE_COMMENT",
+    show_envvar=True,
+    help="In a GitHub Actions pull-request run: upsert one PR comment per service.",
+)
 def check(
     policies: tuple[Path, ...],
     services: tuple[str, ...],
@@ -434,17 +465,33 @@ def check(
     llm_timeout: float,
     audit: str | None,
     audit_remote: str,
+    audit_branch: str | None,
+    comment: bool,
 ) -> None:
     """Measure budgets, classify the change, and pass or fail it."""
     from gate.app import CheckOptions, run_check
     from gate.audit import recorder
     from gate.change import gather_change
+    from gate.errors import UsageError
 
+    in_actions = recorder.in_github_actions(os.environ)
+    if in_actions:  # secrets are masked before anything else is printed
+        from gate import action
+
+        click.echo(action.mask_secrets(os.environ), nl=False)
+    if report_file is not None and not report_file.parent.is_dir():
+        raise UsageError(f"--report-file {report_file}: the folder {report_file.parent} does not exist")
     loaded = load_policies(policies)
     select_services(loaded, services)
+    state = client = None
+    if in_actions:
+        state, loaded, client = action.start(os.environ, loaded, [str(p) for p in policies])
     if mode is not None:
         loaded = [with_mode(p, mode) for p in loaded]
-    in_actions = recorder.in_github_actions(os.environ)
+    if audit_branch is not None:
+        if audit is not None:
+            raise UsageError("give either --audit or --audit-branch, not both")
+        audit = "none" if audit_branch == "none" else f"git:{audit_branch}"
     plan = recorder.plan_sinks(
         audit,
         loaded,
@@ -452,8 +499,6 @@ def check(
         remote=audit_remote,
         cwd=os.environ.get("GITHUB_WORKSPACE") if in_actions else None,
     )
-    context = recorder.run_context(os.environ)
-
     raw = gather_change(
         diff_path=diff_path,
         base=base,
@@ -464,7 +509,7 @@ def check(
         env=os.environ,
     )
     advisor, note = build_advisor(no_llm, llm_timeout)
-    change = change_input(raw, declared_risk, loaded, note)
+    change = change_input(raw, declared_risk, loaded, note, state.verified if state is not None else {})
     with metrics_session(metrics) as (source, label, at):
         options = CheckOptions(
             at=at,
@@ -472,14 +517,26 @@ def check(
             concurrency=metrics.concurrency,
             metrics_source=label,
             history=recorder.history(plan),
+            charts=in_actions or output_format == "markdown",
         )
         run = run_check(loaded, source, change, options, advisor)
-    run = recorder.record_run(run, loaded, plan, context)
+    run = recorder.record_run(run, loaded, plan, recorder.run_context(os.environ))
+    if report_file is None and in_actions:
+        report_file = Path(os.environ.get("GITHUB_WORKSPACE") or ".") / "slo-gate-report.json"
     if report_file is not None:
         from gate.report import render_json
 
-        report_file.write_text(render_json(run) + "\n", encoding="utf-8")
-    emit(render(run, output_format))
+        try:
+            report_file.write_text(render_json(run) + "\n", encoding="utf-8")
+        except OSError as exc:  # the decision is made and recorded: report it anyway, then fail
+            click.echo(f"slo-gate: error: --report-file {report_file}: {exc.strerror}", err=True)
+            run = run.model_copy(update={"exit_code": max(run.exit_code, 2)})
+    text = render(run, output_format)
+    if state is not None:
+        text = action.finish(
+            run, state, os.environ, client=client, comment=comment, report_path=str(report_file), text=text
+        )
+    emit(text)
     sys.exit(run.exit_code)
 
 
@@ -490,7 +547,11 @@ def with_mode(loaded: LoadedPolicy, mode: str) -> LoadedPolicy:
 
 
 def change_input(
-    raw: RawChange, declared: str | None, loaded: Sequence[LoadedPolicy], llm_note: str | None
+    raw: RawChange,
+    declared: str | None,
+    loaded: Sequence[LoadedPolicy],
+    llm_note: str | None,
+    verified: Mapping[str, Override] | None = None,
 ) -> ChangeInput:
     from gate.app import ChangeInput
     from gate.models import RiskLevel
@@ -511,6 +572,7 @@ def change_input(
         policy_files=policy_file_paths(loaded),
         llm_note=llm_note,
         material=material,
+        verified_labels=dict(verified or {}),
     )
 
 
@@ -629,16 +691,26 @@ def verify(branch: str | None, remote: str, audit_file: Path | None, checkpoints
             wanted.setdefault(service, []).append(parse_checkpoint(text))
         except ValueError as exc:
             raise UsageError(f"--checkpoint: {exc}") from None
-    for service in (s for s in wanted if s is not None):
-        if f"audit/{service}.jsonl" not in chains:
-            raise UsageError(f"--checkpoint {service}:…: the log has no chain audit/{service}.jsonl")
+    if audit_file is None:
+        for service in (s for s in wanted if s is not None):
+            if f"audit/{service}.jsonl" not in chains:
+                click.echo(
+                    f"BAD  audit/{service}.jsonl: a checkpoint names it, but the log has no such chain"
+                )
+                sys.exit(1)
     if not chains:
+        if checkpoints:  # a deleted branch or file must not verify
+            click.echo(f"BAD  no audit records at all, but {len(checkpoints)} checkpoint(s) say there were")
+            sys.exit(1)
         click.echo("no audit records yet")
         return
     failed = False
     for name, lines in sorted(chains.items()):
-        service = name.removeprefix("audit/").removesuffix(".jsonl")
-        points = wanted.get(service, []) + wanted.get(None, [])
+        if audit_file is not None:  # one chain holds every service: every checkpoint applies to it
+            points = [p for group in wanted.values() for p in group]
+        else:
+            service = name.removeprefix("audit/").removesuffix(".jsonl")
+            points = wanted.get(service, []) + wanted.get(None, [])
         report = verify_lines(name, lines, points)
         if report.ok:
             click.echo(f"ok   {name}: {report.count} records, head {report.head}")
@@ -723,10 +795,10 @@ def replay(branch: str | None, remote: str, audit_file: Path | None, record_id: 
 @metrics_options
 @click.option(
     "--min-age",
-    type=click.FloatRange(min=1.0),
+    type=click.FloatRange(min=24.0),
     default=24.0,
     show_default=True,
-    help="Hours a deploy must be old.",
+    help="Hours a deploy must be old (at least 24: its 24 h window must be over).",
 )
 def settle(
     branch: str | None, remote: str, audit_file: Path | None, metrics: MetricsOptions, min_age: float
@@ -738,6 +810,7 @@ def settle(
     from gate.audit.settle import deploys_to_settle
     from gate.audit.settle import settle as settle_deploy
     from gate.errors import GateError
+    from gate.report import clean
 
     sink = open_sink(branch, remote, audit_file)
     records = read_records(sink, warn=warn)
@@ -752,7 +825,9 @@ def settle(
                 appended = sink.append(body)
             except GateError as exc:  # one unsettleable deploy must not hold back the others
                 failed += 1
-                click.echo(f"NOT settled {deploy.get('service')} deploy {deploy.get('id')}: {exc}")
+                click.echo(
+                    clean(f"NOT settled {deploy.get('service')} deploy {deploy.get('id')}: {exc}", 2000)
+                )
                 continue
             cost = body.get("cost")
             spent = "unknown (inconclusive)" if cost is None else f"{cost * 100:.2f}% of the budget"

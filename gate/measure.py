@@ -74,3 +74,42 @@ def measure_policies(
         )
         for loaded in policies
     ]
+
+
+def budget_history(
+    slo: SLO, source: MetricsSource, at: float, tenant: str | None, *, points: int = 24
+) -> list[tuple[float, float]]:
+    """Budget left over the SLO window, `points` samples up to `at`, from one range query.
+
+    Rolling windows only (a calendar window restarts mid-chart), and only when the source can run
+    range queries (a snapshot cannot); otherwise, or when the query fails, an empty list: the chart
+    is decoration, never a reason to fail a run.
+    """
+    range_query = getattr(source, "range", None)
+    if not callable(range_query) or not isinstance(slo.window, str):
+        return []
+    seconds = parse_duration(slo.window)
+    spec = promql.WindowSpec(budget.SLO_WINDOW, slo.window, seconds)
+    expr = promql.batch_query(slo.sli, [spec])
+    step = seconds / points
+    try:
+        series = range_query(expr, at - seconds + step, at, step, tenant=tenant)
+    except DataError:
+        return []
+    values: dict[str, dict[float, float]] = {}
+    for item in series:
+        part = item.labels.get(promql.PART_LABEL, "").partition(":")[0]
+        values[part] = dict(item.values)
+    total = values.get("total", {})
+    allowed = budget.error_budget(slo.objective)
+    history = []
+    for t in sorted(total):
+        if total[t] <= 0:
+            continue
+        bad = (
+            values["bad"].get(t, 0.0)
+            if "bad" in values
+            else total[t] - values.get("good", {}).get(t, total[t])
+        )
+        history.append((t, 1.0 - (bad / total[t]) / allowed))
+    return history

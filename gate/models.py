@@ -218,6 +218,8 @@ class ServiceResult(Frozen):
     change: ChangeRisk
     decision: Decision
     impact: BudgetImpact | None = None
+    # Budget left over each rolling SLO window (unix time, fraction), for the report's chart.
+    history: dict[str, list[tuple[float, float]]] = Field(default_factory=dict)
 
 
 class AuditEntry(Frozen):

@@ -515,20 +515,34 @@ def load_policies(paths: Sequence[Path | str]) -> list[LoadedPolicy]:
     if not paths:
         raise PolicyErrors([PolicyError("policy paths", None, "", "none given")])
     files, errors = _discover(paths)
-    loaded: list[LoadedPolicy] = []
-    first: dict[str, tuple[LoadedPolicy, int | None]] = {}
+    sources: list[tuple[str, bytes]] = []
     for file in files:
         try:
-            policy, lines = _load(_read(file), str(file))
+            sources.append((str(file), _read(file)))
         except PolicyErrors as exc:
             errors.extend(exc.errors)
+    return load_policy_sources(sources, errors)
+
+
+def load_policy_sources(
+    sources: Sequence[tuple[str, bytes]], errors: Sequence[PolicyError] = ()
+) -> list[LoadedPolicy]:
+    """Load policies given as (display path, bytes), e.g. read from a git commit; one service per policy."""
+    found_errors = list(errors)
+    loaded: list[LoadedPolicy] = []
+    first: dict[str, tuple[LoadedPolicy, int | None]] = {}
+    for path, data in sources:
+        try:
+            policy, lines = _load(data, path)
+        except PolicyErrors as exc:
+            found_errors.extend(exc.errors)
             continue
         service = policy.policy.service
         line = line_for(lines, ("service",))
         if service in first:
             other, other_line = first[service]
             where = f"{other.path}:{other_line}" if other_line is not None else other.path
-            errors.append(
+            found_errors.append(
                 PolicyError(
                     policy.path,
                     line,
@@ -539,6 +553,6 @@ def load_policies(paths: Sequence[Path | str]) -> list[LoadedPolicy]:
             continue
         first[service] = (policy, line)
         loaded.append(policy)
-    if errors:
-        raise PolicyErrors(errors)
+    if found_errors:
+        raise PolicyErrors(found_errors)
     return loaded

@@ -383,7 +383,36 @@ def service_markdown(result: ServiceResult) -> str:
     lines += [f"{i}. {md_escape(r.message)}" for i, r in enumerate(decision.reasons, 1)]
     if result.impact is not None:
         lines += ["", f"**Budget impact:** {md_escape(impact_sentence(result.impact, change))}"]
+    lines += history_chart(result)
     return "\n".join(lines) + "\n"
+
+
+def history_chart(result: ServiceResult) -> list[str]:
+    """A collapsed Mermaid line chart per rolling SLO: budget left (%) over its window."""
+    lines: list[str] = []
+    for name, points in result.history.items():
+        if len(points) < 2:
+            continue
+        labels = ", ".join(
+            f'"{datetime.fromtimestamp(t, tz=UTC).strftime("%m-%d %H:%M")}"' for t, _ in points
+        )
+        values = ", ".join(f"{max(-100.0, min(100.0, v * 100)):.1f}" for _, v in points)
+        title = re.sub(r"[^A-Za-z0-9._ -]", "", name)
+        lines += [
+            "",
+            f"<details><summary>Budget left over the window: {md_escape(name)}</summary>",
+            "",
+            "```mermaid",
+            "xychart-beta",
+            f'  title "{title}: budget left (%)"',
+            f"  x-axis [{labels}]",
+            '  y-axis "budget left %" -100 --> 100',
+            f"  line [{values}]",
+            "```",
+            "",
+            "</details>",
+        ]
+    return lines
 
 
 def review_markdown(review: LLMReview | None) -> list[str]:
@@ -408,6 +437,11 @@ def review_markdown(review: LLMReview | None) -> list[str]:
 
 def render_markdown(run: GateRun) -> str:
     parts = [service_markdown(r) for r in run.services]
+    if any(e.error and e.required for e in run.audit):
+        parts.insert(
+            0,
+            f"{_BANNER['fail']} overall: an audit record that is required could not be written (see Audit below)\n",
+        )
     if run.audit:
         rows = [f"- {md_escape(e.service)}: {md_escape(audit_sentence(e))}" for e in run.audit]
         parts.append("**Audit:**\n" + "\n".join(rows) + "\n")

@@ -83,6 +83,13 @@ def check(
     prometheus: FixturePrometheus, *extra: str, at: float | None = None, env: dict[str, str] | None = None
 ) -> tuple[int, dict[str, Any]]:
     result = gate_check(prometheus, *extra, at=at, env=env)
+    if (
+        env and env.get("GITHUB_ACTIONS") == "true"
+    ):  # stdout is wrapped in stop-commands: read the report file
+        assert result.stdout.startswith("::stop-commands::") or "::add-mask::" in result.stdout
+        return result.exit_code, json.loads(
+            (Path(env["GITHUB_WORKSPACE"]) / "slo-gate-report.json").read_text()
+        )
     return result.exit_code, json.loads(result.stdout)
 
 
@@ -318,3 +325,68 @@ def test_no_secret_lands_in_a_record(prometheus: FixturePrometheus, workspace: P
     record = json.loads(stored)
     assert record["change"]["floor"] == "high"
     assert any("GitHub token" in reason for a in record["change"]["assessments"] for reason in a["reasons"])
+
+
+def test_review_fixes_for_the_audit_trail(
+    prometheus: FixturePrometheus, workspace: Path, tmp_path: Path
+) -> None:
+    # advisory mode never fails, not even when its audit record cannot be written
+    code, document = check(prometheus, "--mode", "advisory", "--audit", "file:/proc/nope/audit.jsonl")
+    assert code == 0 and document["audit"][0]["required"] is False and document["audit"][0]["error"]
+
+    # two checks in one job that reach different decisions are both recorded; a true repeat is not
+    env = actions_env(
+        workspace, {"SLO_GATE_AUDIT": "file:audit.jsonl", "GITHUB_RUN_ID": "9", "GITHUB_JOB": "gate"}
+    )
+    _, first = check(prometheus, env=env)
+    _, advisory = check(prometheus, "--risk", "high", "--mode", "advisory", env=env)
+    _, repeat = check(prometheus, env=env)
+    assert [first["audit"][0]["created"], advisory["audit"][0]["created"], repeat["audit"][0]["created"]] == [
+        True,
+        True,
+        False,
+    ]
+    # a record made under --mode replays under that mode
+    replayed = run("audit", "replay", "--file", "audit.jsonl", advisory["audit"][0]["id"])
+    assert replayed.exit_code == 0, replayed.output
+    assert "was warn, replayed warn" in replayed.output
+
+    # a checkpoint against a log that is gone fails verification
+    missing = run("audit", "verify", "--file", str(tmp_path / "gone.jsonl"), "--checkpoint", f"1:{'0' * 64}")
+    assert missing.exit_code == 1 and "checkpoint(s) say there were" in missing.output
+    # service-qualified checkpoints apply to a file's single chain
+    point = f"payments:{first['audit'][0]['checkpoint']}"
+    assert run("audit", "verify", "--file", "audit.jsonl", "--checkpoint", point).exit_code == 0
+
+    # a policy that disables its audit branch says so instead of staying silent
+    policy = workspace / "policies" / "payments.yaml"
+    policy.write_text(policy.read_text("utf-8") + '\naudit:\n  branch: ""\n', encoding="utf-8")
+    code, document = check(prometheus, "--audit", "git")
+    assert code == 0
+    assert document["audit"] == [
+        {
+            "service": "payments",
+            "location": "none",
+            "id": None,
+            "seq": None,
+            "hash": None,
+            "created": True,
+            "error": "not recorded: the policy's audit.branch is empty",
+            "required": False,
+            "checkpoint": None,
+        }
+    ]
+
+
+def test_credentials_in_the_prometheus_url_are_never_shown_or_stored(
+    prometheus: FixturePrometheus, workspace: Path
+) -> None:
+    url = prometheus.url.replace("http://", "http://alice:p@ss-w0rd@")
+    result = run(
+        "check", "--policy", "policies", "--service", "payments", "--prometheus-url", url,
+        "--at", str(prometheus.end_time), "--diff", "change.diff", "--no-llm", "--audit", "file:audit.jsonl",
+        "--format", "json",
+    )  # fmt: skip
+    assert "p@ss-w0rd" not in result.output and "ss-w0rd" not in result.output
+    assert json.loads(result.stdout)["metrics_source"] == f"prometheus {prometheus.url}"
+    assert "ss-w0rd" not in (workspace / "audit.jsonl").read_text("utf-8")
