@@ -177,11 +177,11 @@ def comment_body(run: GateRun, service: str, notes: Sequence[str]) -> str:
     result = next(r for r in run.services if r.budgets.service == service)
     parts = [marker(service), report.service_markdown(result)]
     parts += [
-        f"- {report.md_escape(e.service)}: {report.md_escape(report.audit_sentence(e))}"
+        f"**Audit:** {report.md_escape(report.audit_sentence(e))}\n"
         for e in run.audit
         if e.service == service
     ]
-    parts += [f"_{report.md_escape(note)}_" for note in notes]
+    parts += [f"_{report.md_escape(note)}_\n" for note in notes]
     return "\n".join(parts) + "\n"
 
 

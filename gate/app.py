@@ -21,13 +21,14 @@ from gate.models import (
     ChangeRisk,
     GateRun,
     Override,
+    RiskAssessment,
     RiskLevel,
     ServiceBudget,
     ServiceResult,
     SkippedPolicy,
     max_risk,
 )
-from gate.policy import LoadedPolicy, RiskConfig
+from gate.policy import LoadedPolicy, OverrideConfig, RiskConfig
 from gate.risk.diff import FileSpan, ParsedDiff
 from gate.risk.material import ChangeMaterial, content_assessment
 from gate.risk.review import Answer, RiskAdvisor, review_change
@@ -50,6 +51,7 @@ class ChangeInput:
     policy_files: tuple[str, ...] = ()
     llm_note: str | None = None
     material: ChangeMaterial | None = None
+    notes: tuple[str, ...] = ()  # how the change was collected (a fallback, missing history): shown
     # Verification results for override/fix labels, keyed by label name (filled in GitHub Actions).
     verified_labels: Mapping[str, Override] = field(default_factory=dict)
 
@@ -128,6 +130,9 @@ def rule_floor(config: RiskConfig, files: Sequence[ChangedFile], change: ChangeI
         policy_files=change.policy_files,
         declared=change.declared_risk,
     )
+    if change.notes:
+        note = RiskAssessment(source="rules", risk=RiskLevel.LOW, reasons=list(change.notes))
+        risk = risk.model_copy(update={"assessments": [*risk.assessments, note]})
     if change.material is not None:
         content = content_assessment(change.material, {f.path for f in files})
         if content is not None:
@@ -222,6 +227,20 @@ def _in_background(work: Callable[[], T]) -> Callable[[], T]:
     return wait
 
 
+def override_help(config: OverrideConfig) -> str:
+    """One sentence for the report: which label overrides the gate and whose label counts."""
+    who = f"a collaborator with {config.min_permission} permission or more"
+    if config.users:
+        who += " or " + ", ".join(config.users)
+    if config.bots:
+        who += " (bots: " + ", ".join(config.bots) + ")"
+    author = "" if config.allow_author else ", who is not the PR's author"
+    return (
+        f"break-glass: add the label {config.label} (or {config.fix_label} for a reliability or security fix); "
+        f"it counts only when applied by {who}{author}, after the last push, and it is always audited"
+    )
+
+
 def run_check(
     policies: Sequence[LoadedPolicy],
     source: MetricsSource,
@@ -272,6 +291,7 @@ def run_check(
                 change=risk,
                 decision=decision,
                 impact=impact,
+                override_help=override_help(gate.override),
                 history={name: points for name, points in charts.items() if points},
             )
         )

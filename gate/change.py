@@ -85,7 +85,7 @@ def gather_change(
         text = git_diff(base, head)
         commits = tuple(git_commit_messages(base, head))
         return RawChange(text, f"git diff {base}...{head}", title or "", body or "", label_list, commits)
-    pull = _pull_request_change(env)
+    pull = _pull_request_change(env) or _pushed_change(env)
     if pull is None:
         return RawChange(None, "no diff given", title or "", body or "", label_list)
     return RawChange(
@@ -124,6 +124,46 @@ def _pull_request_change(env: Mapping[str, str]) -> RawChange | None:
         origin = f"git diff {pr.base_sha[:12]}...{pr.head_sha[:12]} (PR #{pr.number})"
         return RawChange(text, origin, pr.title, pr.body, pr.labels, commits)
     return _api_change(context, pr.number, fallback, pr.title, pr.body, pr.labels, env)
+
+
+_ZERO_SHA = "0" * 40
+
+
+def _pushed_change(env: Mapping[str, str]) -> RawChange | None:
+    """A `push` or `merge_group` run: the pushed range (or the queued merge) from git, if it is there.
+
+    Unlike a PR, a missing history is not suspicious here (deploy jobs often check out one commit):
+    the change is then "no diff" (medium unless `--risk` says otherwise), with a note how to fix it.
+    """
+    from gate.github.context import GitHubContext
+    from gate.risk.collect import git_commit_messages, git_diff
+
+    context = GitHubContext.from_env(env)
+    if context is None:
+        return None
+    payload = context.payload
+    if context.event_name == "push":
+        base, head = payload.get("before"), context.sha or payload.get("after")
+    elif context.event_name == "merge_group":
+        group = payload.get("merge_group")
+        base, head = (
+            (group.get("base_sha"), group.get("head_sha")) if isinstance(group, Mapping) else (None, None)
+        )
+    else:
+        return None
+    if not isinstance(base, str) or not isinstance(head, str) or base in ("", _ZERO_SHA):
+        return None  # a new branch: there is no range to diff
+    cwd = context.workspace or None
+    try:
+        text = git_diff(base, head, cwd=cwd)
+        commits = tuple(git_commit_messages(base, head, cwd=cwd))
+    except UsageError as exc:
+        note = (
+            f"the {context.event_name} range {base[:12]}..{head[:12]} is not in the checkout ({exc}); "
+            "check out with fetch-depth: 0, or declare --risk"
+        )
+        return RawChange(None, "no diff (history missing)", notes=(note,))
+    return RawChange(text, f"git diff {base[:12]}...{head[:12]} ({context.event_name})", commits=commits)
 
 
 def _api_change(

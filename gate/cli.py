@@ -572,6 +572,7 @@ def change_input(
         policy_files=policy_file_paths(loaded),
         llm_note=llm_note,
         material=material,
+        notes=raw.notes,
         verified_labels=dict(verified or {}),
     )
 

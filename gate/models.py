@@ -218,6 +218,7 @@ class ServiceResult(Frozen):
     change: ChangeRisk
     decision: Decision
     impact: BudgetImpact | None = None
+    override_help: str | None = None  # how to override this service's gate, and who may
     # Budget left over each rolling SLO window (unix time, fraction), for the report's chart.
     history: dict[str, list[tuple[float, float]]] = Field(default_factory=dict)
 

@@ -383,6 +383,8 @@ def service_markdown(result: ServiceResult) -> str:
     lines += [f"{i}. {md_escape(r.message)}" for i, r in enumerate(decision.reasons, 1)]
     if result.impact is not None:
         lines += ["", f"**Budget impact:** {md_escape(impact_sentence(result.impact, change))}"]
+    if result.override_help and decision.outcome == "fail" and decision.override is None:
+        lines += ["", f"**Override:** {md_escape(result.override_help)}"]
     lines += history_chart(result)
     return "\n".join(lines) + "\n"
 

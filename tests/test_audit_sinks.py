@@ -210,8 +210,9 @@ def test_twenty_writers_from_their_own_clones_make_one_valid_chain(remote: Path,
     keys = [r["run_key"] for r in report.records]
     assert sorted(keys) == sorted(f"run{n}.1" for n in range(20))  # every body once, none twice
     for r in report.records:
+        salt = r["id"].removeprefix(f"id-payments-{r['run_key']}")  # the writer's pid
         assert {k: v for k, v in r.items() if k not in ("seq", "prev_hash", "hash")} == body(
-            "payments", r["run_key"]
+            "payments", r["run_key"], salt=salt
         )
     assert len(git(remote, "rev-list", BRANCH).split()) == 20  # one commit per record, linear
     assert git(remote, "rev-list", "--merges", BRANCH).strip() == ""

@@ -176,3 +176,21 @@ def test_a_pull_request_event_without_its_payload_is_unreadable_not_empty(tmp_pa
     assert raw.parsed.incomplete == [
         "the pull_request event carries no pull request, so the change could not be read"
     ]
+
+
+def test_a_push_run_diffs_the_pushed_range(tmp_path: Path) -> None:
+    workspace = tmp_path / "ws"
+    base, head = make_repo(workspace)
+    payload = json.loads((WEBHOOKS / "push.payload.json").read_text("utf-8"))
+    payload["before"], payload["after"] = base, head
+    event = tmp_path / "push.json"
+    event.write_text(json.dumps(payload), encoding="utf-8")
+    env = {**actions_env(event, workspace), "GITHUB_EVENT_NAME": "push", "GITHUB_SHA": head}
+    raw = gather_change(diff_path=None, base=None, head=None, labels="", title=None, body_file=None, env=env)
+    assert raw.origin == f"git diff {base[:12]}...{head[:12]} (push)"
+    assert raw.diff_text is not None and "+ROUNDING = 'half-even'" in raw.diff_text
+    # a shallow deploy checkout without the range: no diff, and a note saying how to get one
+    payload["before"] = "1" * 40
+    event.write_text(json.dumps(payload), encoding="utf-8")
+    raw = gather_change(diff_path=None, base=None, head=None, labels="", title=None, body_file=None, env=env)
+    assert raw.diff_text is None and "fetch-depth: 0" in raw.notes[0]

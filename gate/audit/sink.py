@@ -447,8 +447,10 @@ class GitSink:
                 record, line = _sealed(body, report)
                 message = _message(body, service, record)
                 commit = self._commit(tip, path, chain + line, message, Path(tmp) / "index")
-                if self._push(commit, where, attempt):
-                    return Appended(record, True, attempt, where)
+                pushed = self._push(commit, where, attempt)
+                if pushed is not None:
+                    # "up to date": another writer pushed this very commit (same record, same second)
+                    return Appended(record, pushed, attempt, where)
                 if attempt < self._max_attempts:
                     self._sleep(self._backoff(attempt, time.monotonic() - started))
         raise AuditError(
@@ -484,8 +486,9 @@ class GitSink:
         commit = self._checked("commit-tree", "--no-gpg-sign", tree, *parents, input=message.encode())
         return commit.decode().strip()
 
-    def _push(self, commit: str, where: str, attempt: int) -> bool:
-        """True when pushed; False when the branch moved (retry); AuditError for any other refusal."""
+    def _push(self, commit: str, where: str, attempt: int) -> bool | None:
+        """True when pushed; False when the remote already had exactly this commit; None when the
+        branch moved (retry); AuditError for any other refusal."""
         _, url = self._remote_urls()
         done = self._git(
             "push",
@@ -499,7 +502,8 @@ class GitSink:
             f"{commit}:refs/heads/{self.branch}",  # never '+': an append must never rewrite the branch
         )
         if done.returncode == 0:
-            return True
+            lines = done.stdout.decode("utf-8", "replace").splitlines()
+            return not any(line.startswith("=\t") for line in lines)
         status = [ln for ln in done.stdout.decode("utf-8", "replace").splitlines() if ln.startswith("!")]
         said = done.stderr.decode("utf-8", "replace")
         reasons = " ".join(status)
@@ -509,7 +513,7 @@ class GitSink:
                 "[remote rejected]" in reasons and _RACE.search(said + reasons) and not _NOT_RACE.search(said)
             )
         ):
-            return False
+            return None
         raise AuditError(
             f"git push to {where} was refused (attempt {attempt}); {NOT_WRITTEN}. "
             f"git said: {_git_said(done.stdout, done.stderr)}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -21,7 +22,7 @@ from gate.audit.sink import AuditSink, FileSink, GitSink
 from gate.errors import AuditError
 
 
-def body(service: str, run_key: str, pr: int = 7, pad: int = 0) -> dict[str, Any]:
+def body(service: str, run_key: str, pr: int = 7, pad: int = 0, salt: str = "") -> dict[str, Any]:
     """A small decision body with the fields the sinks read (kind, service, run_key, run.pr, outcome);
     `pad` adds that many bytes of policy text, to weigh like a real record (a few KB)."""
     padding = {"policy": {"text": ("# policy text\n" * (pad // 14 + 1))[:pad]}} if pad else {}
@@ -29,7 +30,8 @@ def body(service: str, run_key: str, pr: int = 7, pad: int = 0) -> dict[str, Any
         **padding,
         "format": 1,
         "kind": "decision",
-        "id": f"id-{service}-{run_key}",
+        # the writer salts it, as real record ids are random: two runs never make the very same commit
+        "id": f"id-{service}-{run_key}{salt}",
         "service": service,
         "run": {"pr": pr, "run_id": run_key.split(".")[0]},
         "run_key": run_key,
@@ -61,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         run_key = f"{run_id}-{n}.1" if args.count > 1 else f"{run_id}.1"
         started = time.perf_counter()
         try:
-            appended = sink.append(body(service, run_key, pad=args.pad))
+            appended = sink.append(body(service, run_key, pad=args.pad, salt=f"-{os.getpid()}"))
         except AuditError as exc:
             print(json.dumps({"run_key": run_key, "error": str(exc)}), flush=True)
             return 1
