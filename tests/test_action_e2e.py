@@ -17,6 +17,7 @@ from tests.promfixture.server import FixturePrometheus
 from tests.support.fake_github import FakeGitHub
 from tests.support.git import git
 from tests.support.httpstub import Reply
+from tests.support.runner import github_outputs
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENT = ROOT / "tests" / "data" / "github-webhooks" / "pull_request.labeled.payload.json"
@@ -89,19 +90,6 @@ def run_action(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Result:
     return CliRunner().invoke(main, ["check"], env=env, catch_exceptions=False)
 
 
-def outputs(path: Path) -> dict[str, str]:
-    """Parse GITHUB_OUTPUT's heredoc form (name<<DELIM / value / DELIM)."""
-    found: dict[str, str] = {}
-    lines = path.read_text("utf-8").splitlines()
-    i = 0
-    while i < len(lines):
-        name, _, delimiter = lines[i].partition("<<")
-        end = lines.index(delimiter, i + 1)
-        found[name] = "\n".join(lines[i + 1 : end])
-        i = end + 1
-    return found
-
-
 @pytest.fixture
 def gh() -> Any:
     with FakeGitHub(token=TOKEN) as fake:
@@ -135,7 +123,7 @@ def test_one_comment_after_two_runs_with_outputs_and_summary(
     assert body.startswith("<!-- slo-gate:comment service=payments -->")
     assert "### slo-gate · payments · ✅ **PASS**" in body and "**Budget impact:**" in body
     assert "Budget left over the window: availability-30d" in body  # the Mermaid chart (rolling window)
-    found = outputs(tmp_path / "output.txt")
+    found = github_outputs((tmp_path / "output.txt").read_text("utf-8"))
     assert found["decision"] == "pass" and found["risk"] == "low" and found["category"] == "code"
     assert found["budget-remaining"] == "35.00"
     assert found["comment-url"] == comments[0]["html_url"]
@@ -210,7 +198,9 @@ def test_override_labels_are_decided_by_who_applied_them_and_when(
     override = report["override"]
     assert override["honoured"] is honoured and reason in override["reason"]
     assert result.exit_code == (0 if honoured else 1)
-    assert outputs(tmp_path / "output.txt")["override"].startswith("honoured" if honoured else "ignored")
+    assert github_outputs((tmp_path / "output.txt").read_text("utf-8"))["override"].startswith(
+        "honoured" if honoured else "ignored"
+    )
 
 
 def test_an_api_failure_never_honours_an_override(

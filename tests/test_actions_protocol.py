@@ -13,18 +13,7 @@ from gate.github.actions import (
     write_outputs,
     write_summary,
 )
-
-
-def parse_outputs(text: str) -> dict[str, str]:
-    found: dict[str, str] = {}
-    lines = text.splitlines()
-    i = 0
-    while i < len(lines):
-        name, _, delimiter = lines[i].partition("<<")
-        end = lines.index(delimiter, i + 1)
-        found[name] = "\n".join(lines[i + 1 : end])
-        i = end + 1
-    return found
+from tests.support.runner import github_outputs
 
 
 def test_outputs_use_a_random_delimiter_a_value_cannot_forge(tmp_path: Path) -> None:
@@ -34,7 +23,7 @@ def test_outputs_use_a_random_delimiter_a_value_cannot_forge(tmp_path: Path) -> 
     write_outputs(path, {"decision": "fail", "report": hostile.strip()})
     text = path.read_text("utf-8")
     assert text.startswith("earlier=1\n")
-    found = parse_outputs(text[len("earlier=1\n") :])
+    found = github_outputs(text[len("earlier=1\n") :])
     assert found == {"decision": "fail", "report": hostile.strip()}
     delimiters = re.findall(r"<<(ghadelimiter_[0-9a-f]{32})", text)
     assert len(set(delimiters)) == 2

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.runner import github_outputs
+
 ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = ROOT / "Dockerfile"
 SMOKE = ROOT / "scripts" / "container_smoke.sh"
@@ -78,25 +80,6 @@ def test_dockerfile_contract() -> None:
     assert "safe.directory '*'" not in runs
     assert 'safe.directory "*"' not in runs
     assert "safe.directory *" not in runs
-
-
-def github_outputs(text: str) -> dict[str, str]:
-    """Parse a GITHUB_OUTPUT file: `name=value` lines and `name<<DELIMITER` ... `DELIMITER` blocks."""
-    outputs: dict[str, str] = {}
-    lines = iter(text.splitlines())
-    for line in lines:
-        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
-            name, _, delimiter = line.partition("<<")
-            value: list[str] = []
-            for body in lines:
-                if body == delimiter:
-                    break
-                value.append(body)
-            outputs[name] = "\n".join(value)
-        elif "=" in line:
-            name, _, single = line.partition("=")
-            outputs[name] = single
-    return outputs
 
 
 def test_github_outputs_parser() -> None:
