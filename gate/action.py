@@ -37,7 +37,12 @@ def mask_secrets(env: Mapping[str, str]) -> str:
 
 
 def _git(args: Sequence[str], cwd: str | None) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False, timeout=120)
+    try:
+        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False, timeout=120)
+    except FileNotFoundError:
+        raise UsageError("git is not installed; it is needed to read the policies at the PR's base") from None
+    except subprocess.TimeoutExpired:
+        raise UsageError(f"git {args[0]} took longer than 120 s while reading the PR's base") from None
 
 
 def base_policies(commit: str, paths: Sequence[str], *, cwd: str | None) -> list[LoadedPolicy] | None:
@@ -64,8 +69,12 @@ def base_policies(commit: str, paths: Sequence[str], *, cwd: str | None) -> list
         )
         if listed.returncode != 0:
             continue
+        root = Path(path.rstrip("/"))
         for name in sorted(n for n in listed.stdout.decode("utf-8", "surrogateescape").split("\0") if n):
-            hidden = any(part.startswith(".") for part in Path(name).parts)
+            # Hidden names below the configured path are skipped (as the local loader does); the path
+            # itself may be hidden (`.github/slo`), or the base would seem to have no policy at all.
+            below = Path(name).relative_to(root).parts if Path(name) != root else ()
+            hidden = any(part.startswith(".") for part in below)
             if hidden or not name.endswith(_POLICY_SUFFIXES):
                 continue
             shown = _git(["show", "--end-of-options", f"{commit}:{name}"], cwd)
@@ -129,6 +138,13 @@ def verify_override_labels(
     current = replace(pr, labels=tuple(label for label in pr.labels if label not in removed))
     events = client.issue_timeline(context.repository, pr.number)  # one read serves every policy
     pushed_at = head_pushed_at(client, context.repository, current, events=events)
+    # A fork's `pull_request` token cannot remove labels, and commit dates can be backdated: there a
+    # label counts only in the run its own `labeled` event starts, for the head it was applied to.
+    read_only = context.event_name == "pull_request" and (
+        pr.head_repo is None or pr.head_repo != context.repository
+    )
+    labeled = context.payload.get("label")
+    labeled_now = labeled.get("name") if action == "labeled" and isinstance(labeled, Mapping) else None
     for loaded in policies:
         for label, verdict in verify_labels(
             client,
@@ -138,7 +154,33 @@ def verify_override_labels(
             head_pushed_at=pushed_at,
             events=events,
         ).items():
+            if verdict.honoured and action == "synchronize":
+                verdict = verdict.model_copy(
+                    update={
+                        "honoured": False,
+                        "reason": "new commits were pushed after it was applied; re-apply it after reviewing them",
+                    }
+                )
+            elif verdict.honoured and read_only and labeled_now != label:
+                verdict = verdict.model_copy(
+                    update={
+                        "honoured": False,
+                        "reason": "on a pull request from a fork a label counts only in the run its own labeled "
+                        "event starts (the time of a push cannot be verified there); re-apply it",
+                    }
+                )
             verdicts[f"{loaded.policy.service}/{label}"] = verdict
+    for loaded in policies:  # labels removed above: reported as such, never as "cannot be verified"
+        config = loaded.policy.gate.override
+        for kind, label in (("override", config.label), ("fix", config.fix_label)):
+            if label in removed and f"{loaded.policy.service}/{label}" not in verdicts:
+                verdicts[f"{loaded.policy.service}/{label}"] = Override(
+                    kind="override" if kind == "override" else "fix",
+                    label=label,
+                    honoured=False,
+                    reason="new commits were pushed after it was applied, so it was removed; "
+                    "re-apply it after reviewing them",
+                )
     return verdicts
 
 

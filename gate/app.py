@@ -67,12 +67,19 @@ class CheckOptions:
     charts: bool = False  # also read each rolling SLO's budget over its window (one range query each)
 
 
+def _normalized(path: str) -> str:
+    while path.startswith("./"):
+        path = path[2:]
+    return path
+
+
 def select_policies(
     policies: Sequence[LoadedPolicy], services: Sequence[str], diff: ParsedDiff | None
 ) -> tuple[list[LoadedPolicy], list[SkippedPolicy]]:
     """`--service` narrows by name; a policy with `paths` applies only when the diff touches them.
 
-    When the diff is known to be incomplete or could not be parsed, every policy applies.
+    A change to a policy's own file always selects it. When the diff is known to be incomplete or
+    could not be parsed, every policy applies.
     """
     chosen: list[LoadedPolicy] = []
     skipped: list[SkippedPolicy] = []
@@ -88,6 +95,7 @@ def select_policies(
             and diff is not None
             and not unsure
             and not any(globs.match_any(p, policy.paths) for p in changed)
+            and _normalized(loaded.path) not in {_normalized(p) for p in changed}  # its own policy file
         ):
             skipped.append(
                 SkippedPolicy(

@@ -47,12 +47,24 @@ def workspace(tmp_path: Path) -> dict[str, Any]:
     return {"path": work, "base": base, "head": head}
 
 
-def event(ws: dict[str, Any], tmp_path: Path, labels: list[str], action: str = "labeled") -> Path:
+def event(
+    ws: dict[str, Any],
+    tmp_path: Path,
+    labels: list[str],
+    action: str = "labeled",
+    *,
+    label: str | None = None,
+    head_repo: str | None = None,
+) -> Path:
     payload = json.loads(EVENT.read_text("utf-8"))
     payload["action"] = action
     pr = payload["pull_request"]
     pr["base"]["sha"], pr["head"]["sha"] = ws["base"], ws["head"]
     pr["labels"] = [{"name": name} for name in labels]
+    if label is not None:
+        payload["label"] = {"name": label}
+    if head_repo is not None:
+        pr["head"]["repo"]["full_name"] = head_repo
     path = tmp_path / "event.json"
     path.write_text(json.dumps(payload), encoding="utf-8")
     return path
@@ -223,3 +235,67 @@ def test_an_api_failure_never_honours_an_override(
     report = json.loads((workspace["path"] / "slo-gate-report.json").read_text("utf-8"))
     assert report["override"]["honoured"] is False and "could not verify" in report["override"]["reason"]
     assert result.exit_code == 1
+
+
+@pytest.mark.parametrize(
+    ("action", "label", "head_repo", "honoured", "reason"),
+    [
+        ("synchronize", OVERRIDE, None, False, "new commits were pushed after it was applied"),
+        ("labeled", "documentation", "evil/fork", False, "from a fork a label counts only in the run"),
+        ("labeled", OVERRIDE, "evil/fork", True, "applied by @alice (maintain), not the author"),
+    ],
+    ids=["synchronize", "fork-other-event", "fork-own-labeled-event"],
+)
+def test_labels_cannot_outlive_a_push(
+    workspace: dict[str, Any],
+    tmp_path: Path,
+    gh: FakeGitHub,
+    prometheus: FixturePrometheus,
+    monkeypatch: pytest.MonkeyPatch,
+    action: str,
+    label: str,
+    head_repo: str | None,
+    honoured: bool,
+    reason: str,
+) -> None:
+    # the maintainer's label looks newer than the head only because the commit could be backdated
+    number = json.loads(EVENT.read_text("utf-8"))["number"]
+    gh.timelines[(REPO, number)].extend(
+        [FakeGitHub.committed(workspace["head"], BEFORE), FakeGitHub.labeled(OVERRIDE, "alice", AFTER)]
+    )
+    path = event(workspace, tmp_path, [OVERRIDE], action, label=label, head_repo=head_repo)
+    env = runner_env(workspace, tmp_path, gh, prometheus, path)
+    env["SLO_GATE_RISK"] = "high"
+    env["SLO_GATE_AUDIT_BRANCH"] = "none"
+    result = run_action(env, monkeypatch)
+    report = json.loads((workspace["path"] / "slo-gate-report.json").read_text("utf-8"))
+    assert report["override"]["honoured"] is honoured and reason in report["override"]["reason"]
+    assert result.exit_code == (0 if honoured else 1)
+
+
+def test_a_policy_folder_under_a_dot_directory_is_still_read_from_the_base(
+    workspace: dict[str, Any],
+    tmp_path: Path,
+    gh: FakeGitHub,
+    prometheus: FixturePrometheus,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    work = workspace["path"]
+    (work / ".github").mkdir()
+    git(work, "checkout", "-q", workspace["base"])
+    git(work, "mv", "policies", ".github/slo")
+    git(work, "commit", "-q", "-m", "policies under .github")
+    base = git(work, "rev-parse", "HEAD").strip()
+    policy = work / ".github" / "slo" / "payments.yaml"
+    policy.write_text(
+        policy.read_text("utf-8").replace("gate:\n", "gate:\n  mode: advisory\n", 1), encoding="utf-8"
+    )
+    git(work, "commit", "-q", "-am", "make my own gate advisory")
+    workspace.update(base=base, head=git(work, "rev-parse", "HEAD").strip())
+    env = runner_env(workspace, tmp_path, gh, prometheus, event(workspace, tmp_path, []))
+    env["SLO_GATE_POLICY"] = ".github/slo"
+    result = run_action(env, monkeypatch)
+    report = json.loads((work / "slo-gate-report.json").read_text("utf-8"))
+    assert "policies read from the base commit" in result.output, result.output
+    assert report["services"][0]["advisory"] is False  # the base's enforce mode judged the PR
+    assert report["decision"] == "fail" and result.exit_code == 1

@@ -22,6 +22,7 @@ from gate.audit.sink import Appended, AuditSink, FileSink, GitSink
 from gate.errors import AuditError, UsageError
 from gate.models import AuditEntry, GateRun
 from gate.policy import LoadedPolicy
+from gate.report import clean
 
 __all__ = ["SinkPlan", "plan_sinks", "read_records", "record_run", "run_context"]
 
@@ -50,7 +51,8 @@ def run_context(env: Mapping[str, str]) -> RunContext:
         actor=env.get("GITHUB_ACTOR") or None,
         workflow=env.get("GITHUB_WORKFLOW") or None,
         job=env.get("GITHUB_JOB") or None,
-        fork=pr is not None and pr.head_repo is not None and pr.head_repo != context.repository,
+        # a deleted fork leaves head.repo null; a deleted same-repository branch keeps it
+        fork=pr is not None and (pr.head_repo is None or pr.head_repo != context.repository),
     )
 
 
@@ -154,10 +156,8 @@ def history(plan: SinkPlan) -> list[dict[str, Any]]:
         try:
             records.extend(read_records(sink))
         except AuditError as exc:
-            print(
-                f"slo-gate: warning: audit history unavailable, using the policies' expected_cost: {exc}",
-                file=sys.stderr,
-            )
+            message = clean(f"audit history unavailable, using the policies' expected_cost: {exc}", 2000)
+            print(f"slo-gate: warning: {message}", file=sys.stderr)
     return records
 
 
