@@ -68,9 +68,10 @@ class CheckOptions:
 
 
 def _normalized(path: str) -> str:
-    while path.startswith("./"):
-        path = path[2:]
-    return path
+    try:
+        return globs.normalize_path(path)
+    except ValueError:
+        return path  # not repo-relative: compared as given (the rules already make it high)
 
 
 def select_policies(

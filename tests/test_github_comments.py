@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,32 +10,17 @@ import pytest
 from gate.errors import ExternalError, UsageError
 from gate.github.api import GitHubClient, ReadOnlyTokenError
 from gate.github.comment import MAX_BODY_CHARS, CommentResult, marker, upsert_comment
-from gate.github.context import GitHubContext, PullRequestInfo
+from gate.github.context import PullRequestInfo
+from tests.support.events import labeled_pull_request
 from tests.support.fake_github import FakeGitHub
 from tests.support.httpstub import Recorded, Reply, closed_port
 
-EVENT = Path(__file__).parent / "data" / "github-webhooks" / "pull_request.labeled.payload.json"
 TOKEN = "ghs_installationT0ken000000000000000000"  # GITHUB_TOKEN-like: comments as github-actions[bot]
 USER_TOKEN = "ghp_userT0ken00000000000000000000000000"
 
 
 def pull_request() -> PullRequestInfo:
-    """The PR of a real `pull_request.labeled` webhook payload."""
-    payload = json.loads(EVENT.read_text())
-    context = GitHubContext(
-        event_name="pull_request",
-        repository=payload["repository"]["full_name"],
-        api_url="https://api.github.com",
-        server_url="https://github.com",
-        sha="",
-        run_id="1",
-        run_attempt="1",
-        workspace="",
-        payload=payload,
-    )
-    pr = context.pull_request
-    assert pr is not None
-    return pr
+    return labeled_pull_request()
 
 
 PR = pull_request()

@@ -5,17 +5,15 @@ The real GitHubClient over HTTP against the loopback GitHub fake; times are fixe
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from gate.errors import ExternalError
 from gate.github.api import GitHubClient
-from gate.github.context import GitHubContext, PullRequestInfo
+from gate.github.context import PullRequestInfo
 from gate.github.overrides import (
     head_pushed_at,
     judge_label,
@@ -26,9 +24,9 @@ from gate.github.overrides import (
 )
 from gate.models import Override
 from gate.policy import OverrideConfig
+from tests.support.events import labeled_pull_request
 from tests.support.fake_github import FakeGitHub
 
-EVENT = Path(__file__).parent / "data" / "github-webhooks" / "pull_request.labeled.payload.json"
 TOKEN = "ghs_installationT0ken000000000000000000"
 OVERRIDE, FIX = "slo-gate/override", "slo-gate/fix"
 
@@ -40,24 +38,7 @@ LATEST = "2024-05-01T11:45:00Z"
 
 
 def pull_request(labels: tuple[str, ...] = (OVERRIDE, FIX)) -> PullRequestInfo:
-    """The PR of a real `pull_request.labeled` webhook payload, carrying `labels`."""
-    payload = json.loads(EVENT.read_text())
-    payload["pull_request"]["labels"] = [{"name": name, "color": "d73a4a"} for name in labels]
-    payload["label"] = {"name": labels[0]} if labels else payload["label"]
-    context = GitHubContext(
-        event_name="pull_request",
-        repository=payload["repository"]["full_name"],
-        api_url="https://api.github.com",
-        server_url="https://github.com",
-        sha="",
-        run_id="1",
-        run_attempt="1",
-        workspace="",
-        payload=payload,
-    )
-    pr = context.pull_request
-    assert pr is not None
-    return pr
+    return labeled_pull_request(labels)
 
 
 PR = pull_request()
