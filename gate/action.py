@@ -9,13 +9,12 @@ report printed between stop-commands tokens so no untrusted text can act as a wo
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gate import report
+from gate import git, report
 from gate.errors import GateError, UsageError
 from gate.github import actions
 from gate.models import GateRun, Override
@@ -27,7 +26,6 @@ if TYPE_CHECKING:
 
 __all__ = ["ActionRun", "base_policies", "mask_secrets", "outputs", "publish"]
 
-_PR_EVENTS = ("pull_request", "pull_request_target")
 _POLICY_SUFFIXES = (".yaml", ".yml")
 
 
@@ -36,13 +34,11 @@ def mask_secrets(env: Mapping[str, str]) -> str:
     return actions.mask_commands(actions.secret_values(env))
 
 
-def _git(args: Sequence[str], cwd: str | None) -> subprocess.CompletedProcess[bytes]:
+def _git(args: Sequence[str], cwd: str | None) -> git.GitResult:
     try:
-        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False, timeout=120)
-    except FileNotFoundError:
-        raise UsageError("git is not installed; it is needed to read the policies at the PR's base") from None
-    except subprocess.TimeoutExpired:
-        raise UsageError(f"git {args[0]} took longer than 120 s while reading the PR's base") from None
+        return git.run(args, cwd=cwd)
+    except git.GitUnavailable as exc:
+        raise UsageError(f"{exc}; git is needed to read the policies at the PR's base") from None
 
 
 def base_policies(commit: str, paths: Sequence[str], *, cwd: str | None) -> list[LoadedPolicy] | None:
@@ -55,9 +51,8 @@ def base_policies(commit: str, paths: Sequence[str], *, cwd: str | None) -> list
         fetched = _git(
             ["fetch", "--quiet", "--no-tags", "--depth=1", "origin", "--end-of-options", commit], cwd
         )
-        if fetched.returncode != 0:
-            said = [line for line in fetched.stderr.decode("utf-8", "replace").splitlines() if line.strip()]
-            reason = " ".join(said[:3]) if said else "git fetch failed"
+        if not fetched.ok:
+            reason = git.describe_failure(fetched.stderr, fetched.returncode)
             raise UsageError(
                 f"cannot read the policies at the PR's base commit {commit[:12]} (a PR is judged by its "
                 f"base's policies, never its own): {reason}"
@@ -276,12 +271,12 @@ def start(
     """Everything before the run; GitHub API trouble becomes a note, never a crash."""
     from gate.change import github_token
     from gate.github.api import GitHubClient
-    from gate.github.context import GitHubContext
+    from gate.github.context import PULL_REQUEST_EVENTS, GitHubContext
 
     context = GitHubContext.from_env(env)
     if context is None:  # pragma: no cover - the caller checked GITHUB_ACTIONS
         raise UsageError("not running in GitHub Actions")
-    pr = context.pull_request if context.event_name in _PR_EVENTS else None
+    pr = context.pull_request if context.event_name in PULL_REQUEST_EVENTS else None
     state = ActionRun(context=context, pr=pr)
     loaded = policies_for_run(context, pr, loaded, policy_paths, state.notes)
     token = github_token(env)

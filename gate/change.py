@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gate.errors import GateError, UsageError
+from gate.git import ZERO_SHA
 from gate.risk.diff import ParsedDiff
 
 if TYPE_CHECKING:
@@ -102,7 +103,7 @@ def gather_change(
 
 def _pull_request_change(env: Mapping[str, str]) -> RawChange | None:
     """In a GitHub Actions pull-request run: the PR's change from git, else from the REST API."""
-    from gate.github.context import GitHubContext
+    from gate.github.context import PULL_REQUEST_EVENTS, GitHubContext
     from gate.risk.collect import git_commit_messages, git_diff
 
     context = GitHubContext.from_env(env)
@@ -110,7 +111,7 @@ def _pull_request_change(env: Mapping[str, str]) -> RawChange | None:
         return None
     pr = context.pull_request
     if pr is None:
-        if context.event_name in ("pull_request", "pull_request_target"):
+        if context.event_name in PULL_REQUEST_EVENTS:
             gap = f"the {context.event_name} event carries no pull request, so the change could not be read"
             return RawChange("", "unreadable", parsed=ParsedDiff(incomplete=[gap]))
         return None
@@ -124,9 +125,6 @@ def _pull_request_change(env: Mapping[str, str]) -> RawChange | None:
         origin = f"git diff {pr.base_sha[:12]}...{pr.head_sha[:12]} (PR #{pr.number})"
         return RawChange(text, origin, pr.title, pr.body, pr.labels, commits)
     return _api_change(context, pr.number, fallback, pr.title, pr.body, pr.labels, env)
-
-
-_ZERO_SHA = "0" * 40
 
 
 def _pushed_change(env: Mapping[str, str]) -> RawChange | None:
@@ -151,7 +149,7 @@ def _pushed_change(env: Mapping[str, str]) -> RawChange | None:
         )
     else:
         return None
-    if not isinstance(base, str) or not isinstance(head, str) or base in ("", _ZERO_SHA):
+    if not isinstance(base, str) or not isinstance(head, str) or base in ("", ZERO_SHA):
         return None  # a new branch: there is no range to diff
     cwd = context.workspace or None
     try:

@@ -13,7 +13,6 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -44,7 +43,9 @@ class GateGroup(click.Group):
         try:
             return super().invoke(ctx)
         except PolicyErrors as exc:
-            in_actions = os.environ.get("GITHUB_ACTIONS") == "true"
+            from gate.github.context import in_github_actions
+
+            in_actions = in_github_actions(os.environ)
             for error in exc.errors:
                 click.echo(f"slo-gate: {clean(str(error), 2000)}", err=True)
                 if in_actions:  # an annotation on the policy file's line in the PR's Files view
@@ -199,22 +200,16 @@ def format_option(func: F) -> F:
 # ---- helpers ----------------------------------------------------------------------------------
 
 
-def parse_time(text: str | None) -> float | None:
+def parse_time(text: str | None, option: str = "--at") -> float | None:
     from gate.errors import UsageError
+    from gate.times import parse_time as parse
 
     if text is None or text == "":
         return None
     try:
-        return float(text)
-    except ValueError:
-        pass
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"--at: {text!r} is neither RFC 3339 nor unix seconds") from None
-    if moment.tzinfo is None:
-        raise UsageError(f"--at: {text!r} has no timezone; add Z or an offset")
-    return moment.timestamp()
+        return parse(text, option)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def load_policies(paths: Sequence[Path]) -> list[LoadedPolicy]:
@@ -473,8 +468,9 @@ def check(
     from gate.audit import recorder
     from gate.change import gather_change
     from gate.errors import UsageError
+    from gate.github.context import in_github_actions
 
-    in_actions = recorder.in_github_actions(os.environ)
+    in_actions = in_github_actions(os.environ)
     if in_actions:  # secrets are masked before anything else is printed
         from gate import action
 
@@ -748,9 +744,10 @@ def audit_log(
     output_format: str,
 ) -> None:
     """List audit records, filtered."""
-    from gate.audit.history import LogFilter, log_rows, parse_since, render_log
+    from gate.audit.history import LogFilter, log_rows, render_log
     from gate.audit.recorder import read_records
     from gate.errors import UsageError
+    from gate.times import parse_since
 
     records = read_records(open_sink(branch, remote, audit_file), warn=warn)
     try:
@@ -872,9 +869,10 @@ def report(
     prometheus_url: str | None,
 ) -> None:
     """How the budget was spent: per deploy, per risk level, overrides, burn no deploy explains."""
-    from gate.audit.history import build_report, parse_since, render_report
+    from gate.audit.history import build_report, render_report
     from gate.audit.recorder import read_records
     from gate.errors import UsageError
+    from gate.times import parse_since
 
     records = read_records(open_sink(branch, remote, audit_file), warn=warn)
     now = parse_time(at_text) or time.time()

@@ -24,6 +24,7 @@ from gate.models import (
     ServiceResult,
     SLOBudget,
 )
+from gate.times import iso
 
 SCHEMA_VERSION = 1
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u0085\u2028\u2029]|\n")
@@ -42,13 +43,6 @@ def md_escape(text: str, limit: int = 500) -> str:
     text = _MD_SPECIAL.sub(r"\\\1", clean(text, limit))
     text = text.replace("@", "@\u200b")  # a zero-width space stops GitHub from notifying anyone
     return re.sub(r"(?i)(https?|ftp)://", lambda m: m.group(1) + ":\u200b//", text)
-
-
-def iso(at: float) -> str:
-    return datetime.fromtimestamp(at, tz=UTC).isoformat().replace("+00:00", "Z")
-
-
-# ---- numbers ------------------------------------------------------------------------------------
 
 
 def fmt_percent(fraction: float | None) -> str:

@@ -20,11 +20,10 @@ from gate.audit.history import (
     build_report,
     csv_cell,
     log_rows,
-    parse_since,
     render_log,
     render_report,
 )
-from gate.audit.record import iso
+from gate.times import iso, parse_since
 
 DAY = 86400.0
 HOUR = 3600.0

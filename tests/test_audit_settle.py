@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from gate.app import ChangeInput, CheckOptions, run_check
-from gate.audit.record import RunContext, decision_body, iso
+from gate.audit.record import RunContext, decision_body
 from gate.audit.settle import (
     DAY,
     ExpectedCost,
@@ -27,6 +27,7 @@ from gate.measure import measure_slo
 from gate.models import RiskLevel, Sample
 from gate.policy import LoadedPolicy, load_policy_bytes
 from gate.prometheus import PrometheusClient, PrometheusSettings
+from gate.times import iso
 from tests.promfixture.scenarios import END_TIME, SCENARIOS
 from tests.promfixture.server import FixturePrometheus
 

@@ -11,18 +11,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from gate.audit.record import iso, parse_iso
 from gate.audit.settle import DAY, deploy_time, is_deploy
 from gate.report import clean, md_escape, plural
+from gate.times import iso, parse_iso
 
 __all__ = [
     "LOG_FORMATS",
@@ -37,7 +35,6 @@ __all__ = [
     "build_report",
     "csv_cell",
     "log_rows",
-    "parse_since",
     "record_time",
     "render_log",
     "render_report",
@@ -48,8 +45,6 @@ RISK_ORDER: tuple[str, ...] = ("low", "medium", "high")
 LOG_FORMATS: tuple[str, ...] = ("text", "json", "csv")
 REPORT_FORMATS: tuple[str, ...] = ("text", "json", "markdown")
 
-_RELATIVE = re.compile(r"^(\d+)([mhdw])$")
-_UNIT = {"m": 60.0, "h": 3600.0, "d": DAY, "w": 7 * DAY}
 _FORMULA_START = ("=", "+", "-", "@")
 
 
@@ -58,30 +53,6 @@ class Frozen(BaseModel):
 
 
 # ---- --since ------------------------------------------------------------------------------------
-
-
-def parse_since(text: str, now: float) -> float:
-    """`90d`, `12h`, `30m`, `2w` before `now`, or an ISO date/datetime (UTC when it has no zone)."""
-    value = text.strip()
-    relative = _RELATIVE.match(value)
-    if relative:
-        amount = int(relative.group(1))
-        if amount <= 0:
-            raise ValueError(f"since {text!r}: the span must be positive")
-        return now - amount * _UNIT[relative.group(2)]
-    try:
-        if len(value) == 10:  # a bare date: midnight UTC that day
-            day = date.fromisoformat(value)
-            return datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        raise ValueError(
-            f"since {text!r}: expected a span such as 90d, 12h, 30m or 2w, "
-            "or an ISO date or datetime such as 2026-10-01 or 2026-10-01T12:00:00Z"
-        ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
 
 
 # ---- records ------------------------------------------------------------------------------------

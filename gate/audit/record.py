@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -24,13 +23,12 @@ from gate import __version__
 from gate.models import GateRun, ServiceResult
 from gate.policy import LoadedPolicy
 from gate.report import change_json, slo_json
+from gate.times import iso
 
 __all__ = [
     "FORMAT",
     "RunContext",
     "decision_body",
-    "iso",
-    "parse_iso",
     "public_source",
     "settlement_body",
 ]
@@ -63,14 +61,6 @@ class RunContext(BaseModel):
         if not self.run_id:
             return None
         return f"{self.run_id}.{self.run_attempt or '1'}.{self.job or '-'}"
-
-
-def iso(at: float) -> str:
-    return datetime.fromtimestamp(at, tz=UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def parse_iso(text: str) -> float:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
 def public_source(label: str) -> str:

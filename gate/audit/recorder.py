@@ -8,7 +8,6 @@ records nothing.
 
 from __future__ import annotations
 
-import os
 import secrets
 import sys
 import time
@@ -26,17 +25,15 @@ from gate.report import clean
 
 __all__ = ["SinkPlan", "plan_sinks", "read_records", "record_run", "run_context"]
 
-_PR_EVENTS = ("pull_request", "pull_request_target")
-
 
 def run_context(env: Mapping[str, str]) -> RunContext:
     """Where this run happens: the GitHub Actions run and its event, or nothing for a local run."""
-    from gate.github.context import GitHubContext
+    from gate.github.context import PULL_REQUEST_EVENTS, GitHubContext
 
     context = GitHubContext.from_env(env)
     if context is None:
         return RunContext()
-    pr = context.pull_request if context.event_name in _PR_EVENTS else None
+    pr = context.pull_request if context.event_name in PULL_REQUEST_EVENTS else None
     payload = context.payload
     before = payload.get("before") if context.event_name == "push" else None
     return RunContext(
@@ -215,7 +212,3 @@ def record_run(
     if failed:
         update.update(outcome="fail", exit_code=1)
     return run.model_copy(update=update)
-
-
-def in_github_actions(env: Mapping[str, str] = os.environ) -> bool:
-    return env.get("GITHUB_ACTIONS") == "true"

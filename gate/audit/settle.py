@@ -9,7 +9,7 @@ Which decisions are deploys (`is_deploy`):
 - the pass was not only an advisory-mode pass: a change the gate would have stopped (`would_have`
   set) went out only because the policy is advisory, and such a run says nothing about what a
   deploy the gate allows costs, so it is not settled (an advisory run that passed on its own is);
-- the run was not a pull-request check (`PR_EVENTS`): a PR check judges a change before it merges,
+- the run was not a pull-request check (`PRE_MERGE_EVENTS`): a PR check judges a change before it merges,
   the deploy comes later (push, workflow_dispatch, deployment, ...) and is recorded then.
 - A local run (`run.event` None, `slo-gate check` from a terminal) counts: the only way the gate
   is used outside CI is right before shipping by hand, and settling an extra run costs nothing
@@ -27,17 +27,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from gate import budget, promql
-from gate.audit.record import iso, parse_iso, settlement_body
+from gate.audit.record import settlement_body
 from gate.errors import AuditError, DataError, PolicyErrors
+from gate.github.context import PRE_MERGE_EVENTS
 from gate.measure import measure_slo
 from gate.metrics import MetricsSource
 from gate.policy import SLO, LoadedPolicy, load_policy_bytes
+from gate.times import iso, parse_iso
 
 __all__ = [
     "DAY",
     "DEPLOY_OUTCOMES",
     "MIN_SETTLED",
-    "PR_EVENTS",
     "ExpectedCost",
     "deploy_time",
     "deploys_to_settle",
@@ -52,7 +53,6 @@ __all__ = [
 
 DAY = 86400.0
 DEPLOY_OUTCOMES = frozenset({"pass", "warn"})
-PR_EVENTS = frozenset({"pull_request", "pull_request_target", "merge_group"})
 MIN_SETTLED = 5  # fewer settled deploys than this and a median says more about luck than about risk
 SETTLE_WINDOW = "1d"  # the burn-rate window that covers exactly the 24 h after the deploy
 POLICY_EXPECTED_COST = "policy gate.expected_cost"
@@ -78,7 +78,7 @@ def is_deploy(record: Mapping[str, Any]) -> bool:
     if decision.get("advisory") and decision.get("would_have"):
         return False  # only advisory mode let it through (see the module docstring)
     run = record.get("run") or {}
-    return run.get("event") not in PR_EVENTS
+    return run.get("event") not in PRE_MERGE_EVENTS
 
 
 def _settled_ids(records: Sequence[Mapping[str, Any]]) -> set[str]:

@@ -16,7 +16,6 @@ import fcntl
 import os
 import random
 import re
-import subprocess
 import tempfile
 import time
 import uuid
@@ -25,8 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from gate import git
 from gate.audit.chain import ChainReport, canonical, seal, verify_lines
 from gate.errors import AuditError
+from gate.git import git_said
 
 __all__ = [
     "AUTHOR_EMAIL",
@@ -222,28 +223,14 @@ _BRANCH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$")
 _REMOTE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$")
 _SERVICE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 _CHAIN_PATH = re.compile(r"^audit/[A-Za-z0-9][A-Za-z0-9_.-]{0,62}\.jsonl$")
-_USERINFO = re.compile(r"(?<=://)[^/@\s]*@")
 # A push rejected because the branch moved since our fetch (client-side check) ...
 _MOVED = ("non-fast-forward", "fetch first", "stale info")
 # ... or because another push won the race inside the server (receive-pack's ref lock).
 _RACE = re.compile(r"but expected|reference already exists|File exists|failed to lock|unable to lock", re.I)
 _NOT_RACE = re.compile(r"permission denied|read-only|no space|quota", re.I)
-_GIT_TIMEOUT = 120.0
 _BACKOFF_BASE = 0.05
 _BACKOFF_SLOT_CAP = 1.0
 _BACKOFF_CAP = 4.0
-
-
-def _git_said(*outputs: bytes, max_lines: int = 8, max_chars: int = 1200) -> str:
-    """git's last lines, printable, without credentials in URLs or hints: safe for logs and PR comments."""
-    lines: list[str] = []
-    for output in outputs:
-        for raw in output.decode("utf-8", "replace").splitlines():
-            line = "".join(c if c.isprintable() else " " for c in raw).strip()
-            if line and line != "Done" and not line.startswith("hint:"):
-                lines.append(_USERINFO.sub("", line))
-    text = " | ".join(lines[-max_lines:])
-    return (text if len(text) <= max_chars else "…" + text[-max_chars:]) or "(git printed nothing)"
 
 
 def _message(body: Mapping[str, Any], service: str, record: Mapping[str, Any]) -> str:
@@ -295,13 +282,8 @@ class GitSink:
 
     # -- running git
 
-    def _git(
-        self, *args: str, input: bytes | None = None, index: Path | None = None
-    ) -> subprocess.CompletedProcess[bytes]:
+    def _git(self, *args: str, input: bytes | None = None, index: Path | None = None) -> git.GitResult:
         env = {
-            **os.environ,
-            "GIT_TERMINAL_PROMPT": "0",  # a missing credential fails instead of waiting for a human
-            "LC_ALL": "C",  # push/fetch messages are matched below
             "GIT_AUTHOR_NAME": AUTHOR_NAME,
             "GIT_AUTHOR_EMAIL": AUTHOR_EMAIL,
             "GIT_COMMITTER_NAME": AUTHOR_NAME,
@@ -309,30 +291,18 @@ class GitSink:
         }
         if index is not None:
             env["GIT_INDEX_FILE"] = str(index)
-        # No auto gc/maintenance in the user's repository as a side effect of our fetches.
-        command = ["git", "-c", "gc.auto=0", "-c", "maintenance.auto=false", *args]
         try:
-            return subprocess.run(
-                command,
-                cwd=self.cwd,
-                env=env,
-                input=input,
-                stdin=None if input is not None else subprocess.DEVNULL,
-                capture_output=True,
-                check=False,
-                timeout=_GIT_TIMEOUT,
+            # No auto gc/maintenance in the user's repository as a side effect of our fetches.
+            return git.run(
+                args, cwd=self.cwd, input=input, env=env, config=("gc.auto=0", "maintenance.auto=false")
             )
-        except FileNotFoundError:
-            if self.cwd is not None and not os.path.isdir(self.cwd):
-                raise AuditError(f"the workspace {self.cwd} does not exist; {NOT_WRITTEN}") from None
-            raise AuditError(f"git is not installed; {NOT_WRITTEN}") from None
-        except subprocess.TimeoutExpired:
-            raise AuditError(f"git {args[0]} took longer than {_GIT_TIMEOUT:.0f} s; {NOT_WRITTEN}") from None
+        except git.GitUnavailable as exc:
+            raise AuditError(f"{exc}; {NOT_WRITTEN}") from None
 
     def _checked(self, *args: str, input: bytes | None = None, index: Path | None = None) -> bytes:
         done = self._git(*args, input=input, index=index)
         if done.returncode != 0:
-            raise AuditError(f"git {args[0]} failed: {_git_said(done.stderr)}; {NOT_WRITTEN}")
+            raise AuditError(f"git {args[0]} failed: {git_said(done.stderr)}; {NOT_WRITTEN}")
         return done.stdout
 
     def _check_branch(self) -> None:
@@ -352,7 +322,7 @@ class GitSink:
                 done = self._git("remote", "get-url", *extra, self.remote)
                 if done.returncode != 0:
                     raise AuditError(
-                        f"cannot use git remote {self.remote!r}: {_git_said(done.stderr)}; {NOT_WRITTEN}"
+                        f"cannot use git remote {self.remote!r}: {git_said(done.stderr)}; {NOT_WRITTEN}"
                     )
                 urls.append(done.stdout.decode("utf-8", "surrogateescape").strip())
             self._urls = (urls[0], urls[1])
@@ -378,7 +348,7 @@ class GitSink:
             if b"couldn't find remote ref" in done.stderr:
                 return False
             raise AuditError(
-                f"cannot fetch branch {self.branch} from {self.remote}: {_git_said(done.stderr)}; {NOT_WRITTEN}"
+                f"cannot fetch branch {self.branch} from {self.remote}: {git_said(done.stderr)}; {NOT_WRITTEN}"
             )
         return True
 
@@ -516,7 +486,7 @@ class GitSink:
             return None
         raise AuditError(
             f"git push to {where} was refused (attempt {attempt}); {NOT_WRITTEN}. "
-            f"git said: {_git_said(done.stdout, done.stderr)}"
+            f"git said: {git_said(done.stdout, done.stderr)}"
         )
 
 

@@ -26,7 +26,7 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 from types import TracebackType
 from typing import Any, Final, TypeGuard
 from urllib.parse import quote, unquote
@@ -35,6 +35,7 @@ import httpx
 
 from gate import __version__
 from gate.errors import ExternalError, UsageError
+from gate.times import iso
 
 __all__ = [
     "MAX_PULL_COMMITS",
@@ -477,7 +478,7 @@ class GitHubClient:
         if wait is not None:
             if wait > self._max_wait:
                 raise self._fail(
-                    f"{text}; the rate limit resets at {_utc(self._clock() + wait)} "
+                    f"{text}; the rate limit resets at {iso(self._clock() + wait)} "
                     f"(in {math.ceil(wait)} s), longer than the {self._max_wait:g} s this run may wait"
                 )
             raise _Retryable(text, wait)
@@ -594,7 +595,3 @@ def _retry_after(value: str | None, now: float) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, when.timestamp() - now)
-
-
-def _utc(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -13,11 +13,25 @@ from typing import Any, Final
 
 from gate.errors import UsageError
 
-__all__ = ["GitHubContext", "PullRequestInfo"]
+__all__ = [
+    "PRE_MERGE_EVENTS",
+    "PULL_REQUEST_EVENTS",
+    "GitHubContext",
+    "PullRequestInfo",
+    "in_github_actions",
+]
 
 # GitHub caps webhook payloads at 25 MB; anything bigger is not an event file.
 _MAX_EVENT_BYTES: Final = 32 * 1024 * 1024
-_PULL_REQUEST_EVENTS: Final = frozenset({"pull_request", "pull_request_target"})
+# The events whose run judges an open pull request (its payload carries `pull_request`).
+PULL_REQUEST_EVENTS: Final = frozenset({"pull_request", "pull_request_target"})
+# Runs that judge a change before it merges (a PR check, a merge-queue check): never a deploy.
+PRE_MERGE_EVENTS: Final = PULL_REQUEST_EVENTS | {"merge_group"}
+
+
+def in_github_actions(env: Mapping[str, str]) -> bool:
+    """The one test for "this process is a GitHub Actions step" (the runner sets GITHUB_ACTIONS=true)."""
+    return env.get("GITHUB_ACTIONS") == "true"
 
 
 @dataclass(frozen=True)
@@ -50,7 +64,7 @@ class GitHubContext:
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> GitHubContext | None:
         """The Actions context, or None when not running in GitHub Actions."""
-        if env.get("GITHUB_ACTIONS") != "true":
+        if not in_github_actions(env):
             return None
         return cls(
             event_name=env.get("GITHUB_EVENT_NAME", ""),
@@ -67,7 +81,7 @@ class GitHubContext:
     @property
     def pull_request(self) -> PullRequestInfo | None:
         """The pull request of a pull_request or pull_request_target event; None for other events."""
-        if self.event_name not in _PULL_REQUEST_EVENTS:
+        if self.event_name not in PULL_REQUEST_EVENTS:
             return None
         pr = self.payload.get("pull_request")
         if not isinstance(pr, Mapping):

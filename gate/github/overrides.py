@@ -17,7 +17,6 @@ removes the labels on every `synchronize`; this check catches what it cannot (a 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any, Final, Literal
 
 from gate.errors import ExternalError, GateError
@@ -25,6 +24,7 @@ from gate.github.api import GitHubClient, ReadOnlyTokenError
 from gate.github.context import PullRequestInfo
 from gate.models import Override
 from gate.policy import OverrideConfig
+from gate.times import iso, parse_iso
 
 __all__ = [
     "PERMISSION_RANK",
@@ -118,8 +118,8 @@ def judge_label(
         if applied_at <= head_pushed_at:
             return verdict(
                 False,
-                f"applied before the last push (by @{login} at {_utc(applied_at)}; head pushed at "
-                f"{_utc(head_pushed_at)}); re-apply it after reviewing the new commits",
+                f"applied before the last push (by @{login} at {iso(applied_at)}; head pushed at "
+                f"{iso(head_pushed_at)}); re-apply it after reviewing the new commits",
                 login,
             )
     app = event.get("performed_via_github_app")
@@ -303,11 +303,6 @@ def _time(value: object) -> float | None:
     if not isinstance(value, str):
         return None
     try:
-        when = datetime.fromisoformat(value)
+        return parse_iso(value)
     except ValueError:
         return None
-    return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
-
-
-def _utc(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

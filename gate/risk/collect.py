@@ -5,10 +5,10 @@ GitHub's pull request files API (rebuilt into git diff text so one parser reads 
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Sequence
 from typing import Final, Literal
 
+from gate import git
 from gate.errors import UsageError
 from gate.github.api import MAX_PULL_FILES as _GITHUB_FILES_LIMIT
 from gate.github.api import PullFile
@@ -29,17 +29,14 @@ def _check_refs(base: str, head: str) -> None:
 
 
 def _run_git(command: list[str], what: str, without_git: str, cwd: str | None) -> bytes:
-    """Run git (no shell) and return its stdout; any failure is a UsageError naming `what`."""
+    """Run git and return its stdout; any failure is a UsageError with git's own reason and the command."""
     try:
-        completed = subprocess.run(command, cwd=cwd, capture_output=True, check=False, timeout=120)
-    except FileNotFoundError:
-        raise UsageError(f"git is not installed; {without_git}") from None
-    except subprocess.TimeoutExpired:
-        raise UsageError(f"{what} took longer than 120 s") from None
-    if completed.returncode != 0:
-        message = completed.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise UsageError(f"{what} failed: {message[-1] if message else 'exit ' + str(completed.returncode)}")
-    return completed.stdout
+        done = git.run(command[1:], cwd=cwd)
+    except git.GitUnavailable as exc:
+        raise UsageError(f"{what}: {exc}; {without_git}") from None
+    if not done.ok:
+        raise UsageError(done.failure())
+    return done.stdout
 
 
 def git_diff(base: str, head: str, *, cwd: str | None = None) -> str:
