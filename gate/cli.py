@@ -483,7 +483,7 @@ def check(
     if in_actions:
         state, loaded, client = action.start(os.environ, loaded, [str(p) for p in policies])
     if mode is not None:
-        loaded = [with_mode(p, mode) for p in loaded]
+        loaded = [p.with_mode("advisory" if mode == "advisory" else "enforce") for p in loaded]
     if audit_branch is not None:
         if audit is not None:
             raise UsageError("give either --audit or --audit-branch, not both")
@@ -534,12 +534,6 @@ def check(
         )
     emit(text)
     sys.exit(run.exit_code)
-
-
-def with_mode(loaded: LoadedPolicy, mode: str) -> LoadedPolicy:
-    policy = loaded.policy
-    gate = policy.gate.model_copy(update={"mode": mode})
-    return loaded.model_copy(update={"policy": policy.model_copy(update={"gate": gate})})
 
 
 def change_input(

@@ -387,6 +387,13 @@ class LoadedPolicy(BaseModel):
     # The exact text read (UTF-8): the audit log keeps it so a decision can be replayed offline.
     source: str = Field(default="", repr=False)
 
+    def with_mode(self, mode: Literal["enforce", "advisory"]) -> LoadedPolicy:
+        """This policy with `gate.mode` replaced (the run's `--mode` override); the text is unchanged."""
+        if mode == self.policy.gate.mode:
+            return self
+        gate = self.policy.gate.model_copy(update={"mode": mode})
+        return self.model_copy(update={"policy": self.policy.model_copy(update={"gate": gate})})
+
 
 # --- loading -----------------------------------------------------------------------------------------
 

@@ -62,9 +62,8 @@ def replay(record: Mapping[str, Any]) -> Replay:
     policy_data = record["policy"]
     loaded = load_policy_bytes(str(policy_data["text"]).encode("utf-8"), str(policy_data["path"]))
     mode = record.get("gate_mode")
-    if mode in ("enforce", "advisory") and mode != loaded.policy.gate.mode:  # the run's --mode override
-        gate_config = loaded.policy.gate.model_copy(update={"mode": mode})
-        loaded = loaded.model_copy(update={"policy": loaded.policy.model_copy(update={"gate": gate_config})})
+    if mode in ("enforce", "advisory"):  # the run's --mode override
+        loaded = loaded.with_mode(mode)
     at = float(record["evaluated_at_unix"])
     source = _RecordedSource(record["queries"], str(record["id"]))
     [budgets] = measure_policies([loaded], source, at, concurrency=1)
