@@ -266,11 +266,15 @@ def publish(
 
 
 def start(
-    env: Mapping[str, str], loaded: list[LoadedPolicy], policy_paths: Sequence[str]
-) -> tuple[ActionRun, list[LoadedPolicy], GitHubClient | None]:
-    """Everything before the run; GitHub API trouble becomes a note, never a crash."""
-    from gate.change import github_token
-    from gate.github.api import GitHubClient
+    env: Mapping[str, str],
+    loaded: list[LoadedPolicy],
+    policy_paths: Sequence[str],
+    client: GitHubClient | None,
+) -> tuple[ActionRun, list[LoadedPolicy]]:
+    """Everything before the run; GitHub API trouble becomes a note, never a crash.
+
+    `client` is the run's one GitHub client (None without a token), built by the composition root.
+    """
     from gate.github.context import PULL_REQUEST_EVENTS, GitHubContext
 
     context = GitHubContext.from_env(env)
@@ -279,8 +283,6 @@ def start(
     pr = context.pull_request if context.event_name in PULL_REQUEST_EVENTS else None
     state = ActionRun(context=context, pr=pr)
     loaded = policies_for_run(context, pr, loaded, policy_paths, state.notes)
-    token = github_token(env)
-    client = GitHubClient(token, api_url=context.api_url) if token else None
     if pr is not None:
         wanted = {
             label
@@ -303,7 +305,7 @@ def start(
                     for p in loaded
                     for label in wanted & set(pr.labels)
                 }
-    return state, loaded, client
+    return state, loaded
 
 
 def finish(

@@ -73,8 +73,11 @@ def event(
 def runner_env(
     ws: dict[str, Any], tmp_path: Path, gh: FakeGitHub, prometheus: FixturePrometheus, event_path: Path
 ) -> dict[str, str]:
+    runner_temp = tmp_path / "runner_temp"
+    runner_temp.mkdir(exist_ok=True)
     return {
         "GITHUB_ACTIONS": "true",
+        "RUNNER_TEMP": str(runner_temp),
         "GITHUB_EVENT_NAME": "pull_request",
         "GITHUB_EVENT_PATH": str(event_path),
         "GITHUB_REPOSITORY": REPO,
@@ -139,7 +142,9 @@ def test_one_comment_after_two_runs_with_outputs_and_summary(
     assert found["decision"] == "pass" and found["risk"] == "low" and found["category"] == "code"
     assert found["budget-remaining"] == "35.00"
     assert found["comment-url"] == comments[0]["html_url"]
-    assert Path(found["report"]) == workspace["path"] / "slo-gate-report.json"
+    # under $RUNNER_TEMP, never in the workspace a later `git add -A` would commit
+    assert Path(found["report"]) == Path(env["RUNNER_TEMP"]) / "slo-gate-report.json"
+    assert not (workspace["path"] / "slo-gate-report.json").exists()
     assert json.loads(Path(found["report"]).read_text("utf-8"))["decision"] == "pass"
     summary = (tmp_path / "summary.md").read_text("utf-8")
     assert summary.count("### slo-gate · payments") == 2  # one per run, appended
@@ -169,7 +174,7 @@ def test_a_pr_cannot_loosen_the_policy_that_judges_it(
     workspace["head"] = git(work, "rev-parse", "HEAD").strip()
     env = runner_env(workspace, tmp_path, gh, prometheus, event(workspace, tmp_path, []))
     run_action(env, monkeypatch)
-    report = json.loads((work / "slo-gate-report.json").read_text("utf-8"))
+    report = json.loads((Path(env["RUNNER_TEMP"]) / "slo-gate-report.json").read_text("utf-8"))
     import hashlib
 
     assert report["services"][0]["policy_sha256"] == hashlib.sha256(base_text.encode()).hexdigest()
@@ -206,7 +211,7 @@ def test_override_labels_are_decided_by_who_applied_them_and_when(
     env = runner_env(workspace, tmp_path, gh, prometheus, event(workspace, tmp_path, [OVERRIDE]))
     env["SLO_GATE_RISK"] = "high"  # high risk at 35 % left fails unless the override is honoured
     result = run_action(env, monkeypatch)
-    report = json.loads((workspace["path"] / "slo-gate-report.json").read_text("utf-8"))
+    report = json.loads((Path(env["RUNNER_TEMP"]) / "slo-gate-report.json").read_text("utf-8"))
     override = report["override"]
     assert override["honoured"] is honoured and reason in override["reason"]
     assert result.exit_code == (0 if honoured else 1)
@@ -232,7 +237,7 @@ def test_an_api_failure_never_honours_an_override(
     env = runner_env(workspace, tmp_path, gh, prometheus, event(workspace, tmp_path, [OVERRIDE]))
     env["SLO_GATE_RISK"] = "high"
     result = run_action(env, monkeypatch)
-    report = json.loads((workspace["path"] / "slo-gate-report.json").read_text("utf-8"))
+    report = json.loads((Path(env["RUNNER_TEMP"]) / "slo-gate-report.json").read_text("utf-8"))
     assert report["override"]["honoured"] is False and "could not verify" in report["override"]["reason"]
     assert result.exit_code == 1
 
@@ -268,7 +273,7 @@ def test_labels_cannot_outlive_a_push(
     env["SLO_GATE_RISK"] = "high"
     env["SLO_GATE_AUDIT_BRANCH"] = "none"
     result = run_action(env, monkeypatch)
-    report = json.loads((workspace["path"] / "slo-gate-report.json").read_text("utf-8"))
+    report = json.loads((Path(env["RUNNER_TEMP"]) / "slo-gate-report.json").read_text("utf-8"))
     assert report["override"]["honoured"] is honoured and reason in report["override"]["reason"]
     assert result.exit_code == (0 if honoured else 1)
 
@@ -295,7 +300,7 @@ def test_a_policy_folder_under_a_dot_directory_is_still_read_from_the_base(
     env = runner_env(workspace, tmp_path, gh, prometheus, event(workspace, tmp_path, []))
     env["SLO_GATE_POLICY"] = ".github/slo"
     result = run_action(env, monkeypatch)
-    report = json.loads((work / "slo-gate-report.json").read_text("utf-8"))
+    report = json.loads((Path(env["RUNNER_TEMP"]) / "slo-gate-report.json").read_text("utf-8"))
     assert "policies read from the base commit" in result.output, result.output
     assert report["services"][0]["advisory"] is False  # the base's enforce mode judged the PR
     assert report["decision"] == "fail" and result.exit_code == 1

@@ -180,6 +180,7 @@ def test_action_env_drives_the_cli_and_it_writes_exactly_the_outputs(tmp_path: P
     """What self-test.yml does on GitHub, without the container: the demo through action.yml's mapping,
     unset inputs arriving as empty strings."""
     (tmp_path / "event.json").write_text("{}", encoding="utf-8")
+    (tmp_path / "workspace").mkdir()
     output = tmp_path / "output"
     env = {
         "PATH": os.environ.get("PATH", ""),
@@ -188,7 +189,8 @@ def test_action_env_drives_the_cli_and_it_writes_exactly_the_outputs(tmp_path: P
         "GITHUB_ACTIONS": "true",
         "GITHUB_EVENT_NAME": "workflow_dispatch",
         "GITHUB_EVENT_PATH": str(tmp_path / "event.json"),
-        "GITHUB_WORKSPACE": str(tmp_path),
+        "GITHUB_WORKSPACE": str(tmp_path / "workspace"),
+        "RUNNER_TEMP": str(tmp_path),
         "GITHUB_REPOSITORY": "example/repo",
         "GITHUB_OUTPUT": str(output),
         "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
@@ -219,7 +221,8 @@ def test_action_env_drives_the_cli_and_it_writes_exactly_the_outputs(tmp_path: P
     assert done.returncode == (1 if outputs["decision"] == "fail" else 0)
     report = Path(outputs["report"])
     assert report.is_file()
-    assert report.resolve().is_relative_to(tmp_path.resolve()), "the report lands in the workspace"
+    assert report.parent.resolve() == tmp_path.resolve(), "the report lands in $RUNNER_TEMP"
+    assert not (tmp_path / "workspace" / "slo-gate-report.json").exists()
     assert json.loads(report.read_text(encoding="utf-8"))["decision"] == outputs["decision"]
     assert outputs["audit-id"] == ""
     assert outputs["comment-url"] == ""

@@ -88,7 +88,7 @@ def check(
     ):  # stdout is wrapped in stop-commands: read the report file
         assert result.stdout.startswith("::stop-commands::") or "::add-mask::" in result.stdout
         return result.exit_code, json.loads(
-            (Path(env["GITHUB_WORKSPACE"]) / "slo-gate-report.json").read_text()
+            (Path(env["RUNNER_TEMP"]) / "slo-gate-report.json").read_text()
         )
     return result.exit_code, json.loads(result.stdout)
 
@@ -166,6 +166,7 @@ def actions_env(workspace: Path, extra: dict[str, str]) -> dict[str, str]:
         "GITHUB_SHA": "1" * 40,
         "GITHUB_WORKSPACE": str(workspace),
         "GITHUB_ACTOR": "deployer",
+        "RUNNER_TEMP": str(workspace.parent),
         **extra,
     }
 

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from gate.change import gather_change
+from gate.change import ChangeRequest, RawChange
 from gate.cli import main
+from gate.compose import Runtime, collect_change
 from tests.promfixture.server import FixturePrometheus
 from tests.support.fake_github import FakeGitHub
 from tests.support.git import git
@@ -22,6 +23,15 @@ from tests.support.httpstub import Reply
 ROOT = Path(__file__).resolve().parent.parent
 WEBHOOKS = ROOT / "tests" / "data" / "github-webhooks"
 REPO = "octo/shop"
+
+
+def collected(env: dict[str, str], request: ChangeRequest | None = None) -> RawChange:
+    """The change as `check` collects it, through the composition root."""
+    runtime = Runtime(env)
+    try:
+        return collect_change(request or ChangeRequest(), runtime)
+    finally:
+        runtime.close()
 
 
 def rev(cwd: Path, ref: str = "HEAD") -> str:
@@ -66,6 +76,7 @@ def actions_env(event: Path, workspace: Path, api_url: str = "http://127.0.0.1:9
         "GITHUB_RUN_ID": "1",
         "GITHUB_RUN_ATTEMPT": "1",
         "GITHUB_TOKEN": "ghs_" + "t" * 36,
+        "RUNNER_TEMP": str(workspace.parent),
     }
 
 
@@ -73,7 +84,7 @@ def test_a_pull_request_run_reads_the_change_from_git_when_the_checkout_has_it(t
     workspace = tmp_path / "ws"
     base, head = make_repo(workspace)
     env = actions_env(event_file(tmp_path, base, head, title="Round half-even", body="Body text"), workspace)
-    raw = gather_change(diff_path=None, base=None, head=None, labels="", title=None, body_file=None, env=env)
+    raw = collected(env)
     assert raw.origin == f"git diff {base[:12]}...{head[:12]} (PR #7)"
     assert raw.diff_text is not None and "+ROUNDING = 'half-even'" in raw.diff_text
     assert (raw.title, raw.body) == ("Round half-even", "Body text")
@@ -100,9 +111,7 @@ def test_without_history_the_change_comes_from_the_api(tmp_path: Path) -> None:
             commits=["Round half-even"],
         )
         env = actions_env(event_file(tmp_path, "a" * 40, "b" * 40), workspace, gh.api_url)
-        raw = gather_change(
-            diff_path=None, base=None, head=None, labels="", title=None, body_file=None, env=env
-        )
+        raw = collected(env)
         auth = {r.header("authorization") for r in gh.requests}
     assert raw.origin == "GitHub API: PR #7 files (2)"
     assert raw.notes and raw.notes[0].startswith("git could not diff the PR's commits")
@@ -144,7 +153,7 @@ def test_an_unreadable_change_is_judged_high_not_skipped(
             env=env,
         )
     assert result.output.startswith("::add-mask::") or result.output.startswith("::stop-commands::")
-    document = json.loads((workspace / "slo-gate-report.json").read_text("utf-8"))
+    document = json.loads((workspace.parent / "slo-gate-report.json").read_text("utf-8"))
     change = document["change"]
     assert change["risk"] == "high"
     reasons = [r for a in change["assessments"] for r in a["reasons"]]
@@ -159,9 +168,7 @@ def test_base_and_head_bring_the_commit_messages(tmp_path: Path, monkeypatch: py
     workspace = tmp_path / "ws"
     base, head = make_repo(workspace)
     monkeypatch.chdir(workspace)
-    raw = gather_change(
-        diff_path=None, base=base, head=head, labels="a, b", title="T", body_file=None, env={}
-    )
+    raw = collected({}, ChangeRequest(base=base, head=head, labels="a, b", title="T"))
     assert raw.commits == ("Round half-even\n\nMatches the ledger.",)
     assert raw.labels == ("a", "b") and raw.title == "T"
     assert raw.origin == f"git diff {base}...{head}"
@@ -171,7 +178,7 @@ def test_a_pull_request_event_without_its_payload_is_unreadable_not_empty(tmp_pa
     event = tmp_path / "event.json"
     event.write_text(json.dumps({"action": "opened"}), encoding="utf-8")
     env = actions_env(event, tmp_path)
-    raw = gather_change(diff_path=None, base=None, head=None, labels="", title=None, body_file=None, env=env)
+    raw = collected(env)
     assert raw.parsed is not None and raw.diff_text == ""
     assert raw.parsed.incomplete == [
         "the pull_request event carries no pull request, so the change could not be read"
@@ -186,11 +193,11 @@ def test_a_push_run_diffs_the_pushed_range(tmp_path: Path) -> None:
     event = tmp_path / "push.json"
     event.write_text(json.dumps(payload), encoding="utf-8")
     env = {**actions_env(event, workspace), "GITHUB_EVENT_NAME": "push", "GITHUB_SHA": head}
-    raw = gather_change(diff_path=None, base=None, head=None, labels="", title=None, body_file=None, env=env)
+    raw = collected(env)
     assert raw.origin == f"git diff {base[:12]}...{head[:12]} (push)"
     assert raw.diff_text is not None and "+ROUNDING = 'half-even'" in raw.diff_text
     # a shallow deploy checkout without the range: no diff, and a note saying how to get one
     payload["before"] = "1" * 40
     event.write_text(json.dumps(payload), encoding="utf-8")
-    raw = gather_change(diff_path=None, base=None, head=None, labels="", title=None, body_file=None, env=env)
+    raw = collected(env)
     assert raw.diff_text is None and "fetch-depth: 0" in raw.notes[0]

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from gate.errors import UsageError
-from gate.github.api import PullFile
+from gate.gitdiff import git_commit_messages
+from gate.github.api import MAX_PULL_FILES, PullFile
+from gate.github.pull_files import diff_from_pull_files
 from gate.models import ChangedFile
-from gate.risk.collect import MAX_PULL_FILES, diff_from_pull_files, git_commit_messages
 from gate.risk.diff import ParsedDiff
 from tests.support.git import git
 
@@ -268,5 +269,6 @@ def test_bad_refs_are_refused(repo: Path, base: str, head: str) -> None:
 
 
 def test_an_unknown_ref_is_a_usage_error(repo: Path) -> None:
-    with pytest.raises(UsageError, match=r"git log base\.\.nope failed"):
+    # git's own `fatal:` line and the command, not the usage text git prints after it
+    with pytest.raises(UsageError, match=r"git log .*base\.\.nope failed: fatal: ambiguous argument 'base\.\.nope'"):
         git_commit_messages("base", "nope", cwd=str(repo))

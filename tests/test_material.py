@@ -81,7 +81,7 @@ def test_undecodable_bytes_become_replacement_characters() -> None:
 
 def test_file_names_from_a_collector_are_redacted_too() -> None:
     from gate.github.api import PullFile
-    from gate.risk.collect import diff_from_pull_files
+    from gate.github.pull_files import diff_from_pull_files
 
     secret_name = f"config/{TOKEN}.txt"
     text, parsed = diff_from_pull_files([PullFile(secret_name, "added", 1, 0, "@@ -0,0 +1 @@\n+x")], 1)

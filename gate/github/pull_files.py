@@ -1,103 +1,17 @@
-"""Collect the change: from the workspace's git history (no shell, refs passed as data) or from
-GitHub's pull request files API (rebuilt into git diff text so one parser reads both).
+"""A pull request's change from GitHub's PR files API, rebuilt into git diff text so one parser reads
+both this and `git diff`. GitHub is one provider of the change, as git and `--diff` are.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Final, Literal
 
-from gate import git
-from gate.errors import UsageError
-from gate.github.api import MAX_PULL_FILES as _GITHUB_FILES_LIMIT
-from gate.github.api import PullFile
+from gate.github.api import MAX_PULL_FILES, PullFile
 from gate.models import ChangedFile
 from gate.risk.diff import ParsedDiff, parse_unified_diff
 
-# A ref is a name git accepts; refusing a leading '-' (and using --end-of-options) stops option injection.
-_REF = re.compile(r"^[A-Za-z0-9._/@{}^~:-]{1,200}$")
-MAX_DIFF_BYTES = 64 * 1024 * 1024
-# GitHub's pull request files endpoint lists no more than this many files.
-MAX_PULL_FILES: Final = _GITHUB_FILES_LIMIT
-
-
-def _check_refs(base: str, head: str) -> None:
-    for name, ref in (("--base", base), ("--head", head)):
-        if not _REF.match(ref) or ref.startswith("-"):
-            raise UsageError(f"{name} {ref!r} is not a git ref")
-
-
-def _run_git(command: list[str], what: str, without_git: str, cwd: str | None) -> bytes:
-    """Run git and return its stdout; any failure is a UsageError with git's own reason and the command."""
-    try:
-        done = git.run(command[1:], cwd=cwd)
-    except git.GitUnavailable as exc:
-        raise UsageError(f"{what}: {exc}; {without_git}") from None
-    if not done.ok:
-        raise UsageError(done.failure())
-    return done.stdout
-
-
-def git_diff(base: str, head: str, *, cwd: str | None = None) -> str:
-    """`git diff BASE...HEAD`: the change since the merge base, as a pull request shows it."""
-    _check_refs(base, head)
-    command = [
-        "git",
-        "-c",
-        "core.quotepath=on",
-        "diff",
-        "--no-color",
-        "--no-ext-diff",
-        "--no-textconv",
-        "--find-renames",
-        "--end-of-options",
-        f"{base}...{head}",
-    ]
-    stdout = _run_git(command, f"git diff {base}...{head}", "pass the change with --diff FILE instead", cwd)
-    if len(stdout) > MAX_DIFF_BYTES:
-        raise UsageError(f"git diff {base}...{head} is larger than {MAX_DIFF_BYTES // (1024 * 1024)} MiB")
-    return stdout.decode("utf-8", "surrogateescape")
-
-
-def git_commit_messages(
-    base: str, head: str, *, cwd: str | None = None, max_bytes: int = 64 * 1024
-) -> list[str]:
-    """The messages of the commits in BASE..HEAD, newest first, stripped, at most `max_bytes` in total.
-
-    Past the cap the message that crosses it is cut and the older ones are dropped: messages are
-    untrusted text and only ever read, so a bounded sample is enough.
-    """
-    _check_refs(base, head)
-    command = [
-        "git",
-        "-c",
-        "log.showSignature=false",
-        "log",
-        "--no-color",
-        "--format=%B%x00",
-        "--end-of-options",
-        f"{base}..{head}",
-    ]
-    stdout = _run_git(command, f"git log {base}..{head}", "cannot read the commit messages", cwd)
-    messages: list[str] = []
-    left = max_bytes
-    for raw in stdout.split(b"\0"):
-        text = raw.decode("utf-8", "replace").strip()
-        if not text:
-            continue  # the newline after the last NUL, or a commit with an empty message
-        encoded = text.encode("utf-8")
-        if len(encoded) > left:
-            cut = encoded[:left].decode("utf-8", "ignore").rstrip()  # never split a character
-            if cut:
-                messages.append(cut)
-            break
-        messages.append(text)
-        left -= len(encoded)
-    return messages
-
-
-# -- pull request files from GitHub's API --------------------------------------------------------
+__all__ = ["diff_from_pull_files"]
 
 _STATUS: Final[dict[str, Literal["added", "modified", "deleted", "renamed"]]] = {
     "added": "added",

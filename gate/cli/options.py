@@ -1,0 +1,192 @@
+"""Option groups shared by several commands, each collected into one typed settings value.
+
+Every option can also come from an SLO_GATE_* variable (shown in --help). Secrets are never
+options: tokens and passwords are read from the environment by the composition root.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+import click
+
+__all__ = [
+    "FORMATS",
+    "apply",
+    "audit_source_options",
+    "format_option",
+    "metrics_options",
+    "policy_options",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+FORMATS = click.Choice(["text", "json", "markdown"])
+
+
+def apply(func: F, options: list[Callable[[Any], Any]]) -> F:
+    wrapped: Any = func
+    for option in reversed(options):
+        wrapped = option(wrapped)
+    return cast(F, wrapped)
+
+
+def policy_options(func: F) -> F:
+    return apply(
+        func,
+        [
+            click.option(
+                "--policy",
+                "-p",
+                "policies",
+                multiple=True,
+                type=click.Path(path_type=Path),
+                envvar="SLO_GATE_POLICY",
+                show_envvar=True,
+                help="Policy file or folder (every *.yaml/*.yml in it). Repeatable. Default: policies",
+            ),
+            click.option(
+                "--service",
+                "services",
+                multiple=True,
+                envvar="SLO_GATE_SERVICE",
+                show_envvar=True,
+                help="Only this service (repeatable).",
+            ),
+        ],
+    )
+
+
+_METRICS_FIELDS = (
+    "prometheus_url",
+    "prometheus_headers",
+    "timeout",
+    "concurrency",
+    "at_text",
+    "metrics_snapshot",
+    "record_snapshot",
+)
+
+
+def metrics_options(func: F) -> F:
+    """The options of gate.settings.MetricsSettings; the command receives `metrics=MetricsSettings`."""
+
+    @functools.wraps(func)
+    def collect(*args: Any, **kwargs: Any) -> Any:
+        from gate.settings import MetricsSettings
+
+        given = {name: kwargs.pop(name) for name in _METRICS_FIELDS}
+        kwargs["metrics"] = MetricsSettings.from_options(
+            prometheus_url=given["prometheus_url"],
+            headers=given["prometheus_headers"],
+            timeout=given["timeout"],
+            concurrency=given["concurrency"],
+            at_text=given["at_text"],
+            snapshot=given["metrics_snapshot"],
+            record_snapshot=given["record_snapshot"],
+        )
+        return func(*args, **kwargs)
+
+    return apply(
+        cast(F, collect),
+        [
+            click.option(
+                "--prometheus-url",
+                envvar="SLO_GATE_PROMETHEUS_URL",
+                show_envvar=True,
+                help="Prometheus-compatible API base URL (Thanos, Mimir with its /prometheus prefix, "
+                "VictoriaMetrics). Token: SLO_GATE_PROMETHEUS_TOKEN; basic auth: "
+                "SLO_GATE_PROMETHEUS_USERNAME/_PASSWORD.",
+            ),
+            click.option(
+                "--prometheus-header",
+                "prometheus_headers",
+                multiple=True,
+                metavar="'NAME: VALUE'",
+                help="Extra request header, repeatable. Also SLO_GATE_PROMETHEUS_HEADERS, one per line.",
+            ),
+            click.option(
+                "--timeout",
+                type=click.FloatRange(min=1),
+                default=120.0,
+                show_default=True,
+                envvar="SLO_GATE_TIMEOUT",
+                show_envvar=True,
+                help="Overall deadline in seconds for all metric queries.",
+            ),
+            click.option(
+                "--concurrency",
+                type=click.IntRange(1, 64),
+                default=8,
+                show_default=True,
+                envvar="SLO_GATE_CONCURRENCY",
+                show_envvar=True,
+                help="Queries in flight at once.",
+            ),
+            click.option(
+                "--at",
+                "at_text",
+                envvar="SLO_GATE_AT",
+                show_envvar=True,
+                metavar="TIME",
+                help="Evaluation time for every query (RFC 3339 or unix seconds). Default: now, "
+                "or the snapshot's time with --metrics-snapshot.",
+            ),
+            click.option(
+                "--metrics-snapshot",
+                type=click.Path(path_type=Path, dir_okay=False),
+                envvar="SLO_GATE_METRICS_SNAPSHOT",
+                show_envvar=True,
+                help="Replay a snapshot recorded with --record-snapshot instead of querying Prometheus.",
+            ),
+            click.option(
+                "--record-snapshot",
+                type=click.Path(path_type=Path, dir_okay=False),
+                help="Write every query answer of this run to FILE (replay it with --metrics-snapshot).",
+            ),
+        ],
+    )
+
+
+def format_option(func: F) -> F:
+    return click.option(
+        "--format",
+        "output_format",
+        type=FORMATS,
+        default="text",
+        show_default=True,
+        envvar="SLO_GATE_FORMAT",
+        show_envvar=True,
+        help="Output format.",
+    )(func)
+
+
+def audit_source_options(func: F) -> F:
+    """Where `audit` subcommands read: `--branch B [--remote R]` or `--file PATH`."""
+    return apply(
+        func,
+        [
+            click.option(
+                "--branch",
+                envvar="SLO_GATE_AUDIT_BRANCH",
+                show_envvar=True,
+                help="The audit branch (git sink).",
+            ),
+            click.option(
+                "--remote",
+                default="origin",
+                show_default=True,
+                envvar="SLO_GATE_AUDIT_REMOTE",
+                show_envvar=True,
+                help="Git remote holding the audit branch.",
+            ),
+            click.option(
+                "--file",
+                "audit_file",
+                type=click.Path(path_type=Path, dir_okay=False),
+                help="A local audit file (file:PATH sink).",
+            ),
+        ],
+    )

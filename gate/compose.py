@@ -1,0 +1,406 @@
+"""The composition root: the one place clients are built and a command's run is assembled.
+
+The CLI hands in typed settings (gate/settings.py) and the process environment; `Runtime` builds
+each client at most once per process — the metrics source (Prometheus or a recorded snapshot), the
+GitHub client (one for the whole run: the Actions edge, the change collector and comments share it),
+the model advisor, the audit sinks — and the command functions (`check`, `status`) wire them into
+gate.app's run. No stage builds a client and no stage reads the environment; secrets are read here,
+from the environment only (never argv), and never stored in settings, reports or records.
+
+Commands return a `CommandResult` (the text to print and the exit code); only gate/cli.py prints it
+and exits. `Runtime.say` prints what must come first (Actions' `::add-mask::` lines); `Runtime.warn` warns.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gate import __version__
+from gate.errors import UsageError
+
+if TYPE_CHECKING:
+    from gate.app import ChangeInput
+    from gate.audit.recorder import SinkPlan
+    from gate.audit.sink import AuditSink
+    from gate.change import ChangeRequest, RawChange
+    from gate.github.api import GitHubClient
+    from gate.github.context import GitHubContext
+    from gate.metrics import MetricsSource
+    from gate.models import GateRun, Override, ServiceBudget
+    from gate.policy import LoadedPolicy
+    from gate.risk.review import RiskAdvisor
+    from gate.settings import AuditSettings, CheckSettings, MetricsSettings, ModelSettings, StatusSettings
+
+__all__ = [
+    "CommandResult",
+    "MetricsSession",
+    "Runtime",
+    "check",
+    "collect_change",
+    "load_all",
+    "load_selected",
+    "open_audit_sink",
+    "status",
+]
+
+DEFAULT_POLICY_PATH = Path("policies")
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    text: str
+    exit_code: int
+
+
+@dataclass(frozen=True)
+class MetricsSession:
+    """The run's metrics source, a label for reports (no credentials) and its one evaluation time."""
+
+    source: MetricsSource
+    label: str
+    at: float
+
+
+class Runtime:
+    """Builds and owns the clients of one command; `close()` releases them."""
+
+    def __init__(
+        self,
+        env: Mapping[str, str],
+        *,
+        say: Callable[[str], None] = lambda text: None,
+        warn: Callable[[str], None] = lambda text: None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.env = env
+        self.say = say  # output that must come first (Actions' ::add-mask:: lines), to stdout
+        self.warn = warn  # a problem that does not stop the command, to stderr
+        self.clock = clock
+        self._github: GitHubClient | None = None
+        self._github_built = False
+        self._context: GitHubContext | None = None
+        self._context_read = False
+        self._closers: list[Callable[[], None]] = []
+
+    def close(self) -> None:
+        while self._closers:
+            self._closers.pop()()
+
+    # -- where we run ----------------------------------------------------------------------------
+    @property
+    def in_actions(self) -> bool:
+        from gate.github.context import in_github_actions
+
+        return in_github_actions(self.env)
+
+    def github_context(self) -> GitHubContext | None:
+        if not self._context_read:
+            from gate.github.context import GitHubContext
+
+            self._context = GitHubContext.from_env(self.env)
+            self._context_read = True
+        return self._context
+
+    # -- clients ---------------------------------------------------------------------------------
+    def github(self) -> GitHubClient | None:
+        """The run's one GitHub client (None without a token)."""
+        if not self._github_built:
+            self._github_built = True
+            token = self.env.get("SLO_GATE_GITHUB_TOKEN") or self.env.get("GITHUB_TOKEN") or None
+            if token:
+                from gate.github.api import GitHubClient
+
+                context = self.github_context()
+                api_url = context.api_url if context is not None else "https://api.github.com"
+                self._github = GitHubClient(token, api_url=api_url)
+                self._closers.append(self._github.close)
+        return self._github
+
+    def advisor(self, settings: ModelSettings) -> tuple[RiskAdvisor | None, str | None]:
+        """The model client, or None and why not. The key comes only from the environment."""
+        if not settings.enabled:
+            return None, "rules only: --no-llm given"
+        key = self.env.get("SLO_GATE_ANTHROPIC_API_KEY") or self.env.get("ANTHROPIC_API_KEY")
+        if not key:
+            return None, "rules only: no ANTHROPIC_API_KEY"
+        from gate.risk.cache import AnswerCache, default_cache_dir
+        from gate.risk.claude import ClaudeClassifier
+
+        classifier = ClaudeClassifier(
+            key,
+            base_url=self.env.get("ANTHROPIC_BASE_URL") or None,
+            timeout=settings.timeout,
+            cache=AnswerCache(default_cache_dir(self.env)),
+        )
+        return classifier, None
+
+    def metrics_source(self, settings: MetricsSettings) -> tuple[MetricsSource, str, float | None]:
+        """The source, a label for reports, and a replayed snapshot's own time."""
+        if settings.snapshot is not None:
+            from gate.metrics import SnapshotSource
+            from gate.times import check_unix
+
+            replay = SnapshotSource.from_file(settings.snapshot)
+            try:
+                at = check_unix(replay.snapshot.evaluated_at, f"{settings.snapshot}: evaluated_at")
+            except ValueError as exc:
+                raise UsageError(str(exc)) from None
+            return replay, f"snapshot {settings.snapshot}", at
+        if not settings.prometheus_url:
+            raise UsageError(
+                "--prometheus-url (or SLO_GATE_PROMETHEUS_URL) is required, or give --metrics-snapshot"
+            )
+        from gate.prometheus import PrometheusClient, PrometheusSettings, parse_header, redact_url
+
+        lines = [
+            line for line in self.env.get("SLO_GATE_PROMETHEUS_HEADERS", "").splitlines() if line.strip()
+        ]
+        user = self.env.get("SLO_GATE_PROMETHEUS_USERNAME")
+        client = PrometheusClient(
+            PrometheusSettings(
+                url=settings.prometheus_url,
+                token=self.env.get("SLO_GATE_PROMETHEUS_TOKEN") or None,
+                basic_auth=(user, self.env.get("SLO_GATE_PROMETHEUS_PASSWORD", "")) if user else None,
+                headers=tuple(parse_header(line) for line in [*lines, *settings.headers]),
+                deadline=settings.timeout,
+                concurrency=settings.concurrency,
+            )
+        )
+        self._closers.append(client.close)
+        return client, f"prometheus {redact_url(settings.prometheus_url)}", None
+
+    @contextmanager
+    def metrics(self, settings: MetricsSettings) -> Iterator[MetricsSession]:
+        """The run's metrics session; with --record-snapshot, every answer is saved when it succeeds."""
+        source, label, snapshot_at = self.metrics_source(settings)
+        at = settings.at if settings.at is not None else snapshot_at
+        if at is None:
+            at = self.clock()
+        if settings.record_snapshot is None:
+            yield MetricsSession(source, label, at)
+            return
+        from gate.metrics import RecordingSource
+
+        recorder = RecordingSource(source)
+        yield MetricsSession(recorder, label, at)
+        try:
+            recorder.save(
+                settings.record_snapshot, note=f"recorded by slo-gate {__version__} with --record-snapshot"
+            )
+        except OSError as exc:
+            raise UsageError(f"--record-snapshot {settings.record_snapshot}: {exc.strerror or exc}") from None
+
+    def audit_plan(self, settings: AuditSettings, policies: Sequence[LoadedPolicy]) -> SinkPlan:
+        from gate.audit.recorder import plan_sinks
+
+        cwd = self.env.get("GITHUB_WORKSPACE") if self.in_actions else None
+        return plan_sinks(
+            settings.spec, policies, in_actions=self.in_actions, remote=settings.remote, cwd=cwd
+        )
+
+
+def open_audit_sink(branch: str | None, remote: str, audit_file: Path | None) -> AuditSink:
+    """The sink `audit verify/log/replay/settle/report` read: a branch or a local file."""
+    from gate.audit.sink import FileSink, GitSink
+
+    if branch is not None and audit_file is None:
+        return GitSink(branch, remote=remote)
+    if audit_file is not None and branch is None:
+        return FileSink(audit_file)
+    raise UsageError("give either --branch BRANCH or --file PATH")
+
+
+# ---- policies -----------------------------------------------------------------------------------
+
+
+def load_selected(paths: Sequence[Path], services: Sequence[str]) -> list[LoadedPolicy]:
+    """The policies under `paths` (default: policies/), narrowed to `services` (each must exist)."""
+    loaded = load_all(paths, services)
+    return [p for p in loaded if not services or p.policy.service in services]
+
+
+def load_all(paths: Sequence[Path], services: Sequence[str]) -> list[LoadedPolicy]:
+    """Every policy under `paths` (default: policies/); each of `services` must be one of them."""
+    from gate.policy import load_policies
+
+    loaded = load_policies(list(paths) or [DEFAULT_POLICY_PATH])
+    known = {p.policy.service for p in loaded}
+    unknown = [s for s in services if s not in known]
+    if unknown:
+        raise UsageError(
+            f"--service {', '.join(unknown)}: no such service in the policies ({', '.join(sorted(known))})"
+        )
+    return loaded
+
+
+def policy_file_paths(policies: Sequence[LoadedPolicy]) -> tuple[str, ...]:
+    """Policy paths relative to the working directory, as they appear in a diff."""
+    paths = []
+    for loaded in policies:
+        path = Path(loaded.path)
+        try:
+            rel = path.resolve().relative_to(Path.cwd().resolve())
+        except ValueError:
+            rel = path
+        paths.append(rel.as_posix())
+    return tuple(paths)
+
+
+def change_input(
+    raw: RawChange,
+    declared: str | None,
+    loaded: Sequence[LoadedPolicy],
+    llm_note: str | None,
+    verified: Mapping[str, Override] | None = None,
+) -> ChangeInput:
+    """The change as the run reads it: redacted material, the parsed diff, labels and verdicts."""
+    from gate.app import ChangeInput
+    from gate.models import RiskLevel
+    from gate.risk.material import prepare_change
+
+    material, parsed = prepare_change(
+        raw.diff_text,
+        title=raw.title,
+        body=raw.body,
+        labels=raw.labels,
+        commits=raw.commits,
+        parsed=raw.parsed,
+    )
+    return ChangeInput(
+        diff=parsed,
+        labels=raw.labels,
+        declared_risk=RiskLevel(declared) if declared else None,
+        policy_files=policy_file_paths(loaded),
+        llm_note=llm_note,
+        material=material,
+        notes=raw.notes,
+        verified_labels=dict(verified or {}),
+    )
+
+
+def collect_change(request: ChangeRequest, rt: Runtime) -> RawChange:
+    """The change the options or the Actions event name, read from its source (git, a file, GitHub)."""
+    from gate.change import choose_source, gather_change
+
+    return gather_change(request, choose_source(request, rt.github_context(), rt.github))
+
+
+# ---- commands -----------------------------------------------------------------------------------
+
+
+def render(run: GateRun, output_format: str) -> str:
+    from gate import report
+
+    if output_format == "json":
+        return report.render_json(run)
+    if output_format == "markdown":
+        return report.render_markdown(run)
+    return report.render_text(run)
+
+
+REPORT_NAME = "slo-gate-report.json"
+_DOCKER_HOME = Path(
+    "/github/home"
+)  # a Docker action's $HOME: the runner mounts $RUNNER_TEMP/_github_home here
+
+
+def report_location(env: Mapping[str, str]) -> tuple[Path, str]:
+    """Where an Actions run writes its JSON report, and the path later steps read it at.
+
+    Never the workspace (a later `git add -A` would commit it): $RUNNER_TEMP when this process can
+    see it; inside a Docker action, which does not mount $RUNNER_TEMP, the mounted $HOME, whose path
+    on the runner is $RUNNER_TEMP/_github_home; else the system's temporary folder.
+    """
+    import tempfile
+
+    temp = env.get("RUNNER_TEMP", "")
+    if temp and Path(temp).is_dir():
+        return Path(temp) / REPORT_NAME, str(Path(temp) / REPORT_NAME)
+    if temp and _DOCKER_HOME.is_dir() and env.get("GITHUB_WORKSPACE") == "/github/workspace":
+        return _DOCKER_HOME / REPORT_NAME, str(Path(temp) / "_github_home" / REPORT_NAME)
+    path = Path(tempfile.gettempdir()) / REPORT_NAME
+    return path, str(path)
+
+
+def check(settings: CheckSettings, rt: Runtime) -> CommandResult:
+    """`slo-gate check`: load -> (Actions: base policies, verified labels) -> measure + classify -> decide
+    -> record -> report (-> Actions: comments, outputs, summary)."""
+    from gate import action
+    from gate.app import CheckOptions, run_check
+    from gate.audit import recorder
+
+    if rt.in_actions:  # secrets are masked before anything else is printed
+        rt.say(action.mask_secrets(rt.env))
+    report_file, report_shown = settings.report_file, str(settings.report_file)
+    if report_file is None and rt.in_actions:
+        report_file, report_shown = report_location(rt.env)
+    # Every policy, not only --service's: a file's owner is decided among all of them (shared files).
+    loaded = load_all(settings.policies, settings.services)
+    state = None
+    if rt.in_actions:
+        state, loaded = action.start(
+            rt.env, loaded, [str(p) for p in settings.policies or (DEFAULT_POLICY_PATH,)], rt.github()
+        )
+    if settings.mode is not None:
+        loaded = [p.with_mode(settings.mode) for p in loaded]
+    plan = rt.audit_plan(settings.audit, loaded)
+    raw = collect_change(settings.change, rt)
+    advisor, note = rt.advisor(settings.model)
+    verified = state.verified if state is not None else {}
+    change = change_input(raw, settings.declared_risk, loaded, note, verified)
+    with rt.metrics(settings.metrics) as session:
+        options = CheckOptions(
+            at=session.at,
+            services=settings.services,
+            concurrency=settings.metrics.concurrency,
+            metrics_source=session.label,
+            history=recorder.history(plan),
+            charts=rt.in_actions or settings.output_format == "markdown",
+        )
+        run = run_check(loaded, session.source, change, options, advisor)
+    run = recorder.record_run(run, loaded, plan, recorder.run_context(rt.env))
+    if report_file is not None:
+        from gate.report import render_json
+
+        try:
+            report_file.write_text(render_json(run) + "\n", encoding="utf-8")
+        except OSError as exc:  # the decision is made and recorded: report it anyway, then fail
+            rt.warn(f"report file {report_file}: {exc.strerror}; the decision stands but exits 2")
+            run = run.model_copy(update={"exit_code": max(run.exit_code, 2)})
+    text = render(run, settings.output_format)
+    if state is not None:
+        text = action.finish(
+            run,
+            state,
+            rt.env,
+            client=rt.github(),
+            comment=settings.comment,
+            report_path=str(report_file),
+            text=text,
+        )
+    return CommandResult(text, run.exit_code)
+
+
+def status(settings: StatusSettings, rt: Runtime) -> CommandResult:
+    """`slo-gate status`: budgets and burn rates for every policy (no change, no decision)."""
+    from gate import report
+    from gate.app import run_status
+
+    loaded = load_selected(settings.policies, settings.services)
+    with rt.metrics(settings.metrics) as session:
+        budgets: list[ServiceBudget] = run_status(
+            loaded, session.source, session.at, concurrency=settings.metrics.concurrency
+        )
+    if settings.output_format == "json":
+        text = report.render_status_json(budgets, session.at, session.label)
+    elif settings.output_format == "markdown":
+        text = report.render_status_markdown(budgets, session.at)
+    else:
+        text = report.render_status_text(budgets, session.at, session.label)
+    inconclusive = any(s.status == "inconclusive" for b in budgets for s in b.slos)
+    return CommandResult(text, 3 if inconclusive else 0)
