@@ -380,7 +380,7 @@ def check(settings: CheckSettings, rt: Runtime) -> CommandResult:
             rt.env,
             client=rt.github(),
             comment=settings.comment,
-            report_path=str(report_file),
+            report_path=report_shown,
             text=text,
         )
     return CommandResult(text, run.exit_code)
