@@ -87,9 +87,7 @@ def check(
         env and env.get("GITHUB_ACTIONS") == "true"
     ):  # stdout is wrapped in stop-commands: read the report file
         assert result.stdout.startswith("::stop-commands::") or "::add-mask::" in result.stdout
-        return result.exit_code, json.loads(
-            (Path(env["RUNNER_TEMP"]) / "slo-gate-report.json").read_text()
-        )
+        return result.exit_code, json.loads((Path(env["RUNNER_TEMP"]) / "slo-gate-report.json").read_text())
     return result.exit_code, json.loads(result.stdout)
 
 

@@ -270,5 +270,7 @@ def test_bad_refs_are_refused(repo: Path, base: str, head: str) -> None:
 
 def test_an_unknown_ref_is_a_usage_error(repo: Path) -> None:
     # git's own `fatal:` line and the command, not the usage text git prints after it
-    with pytest.raises(UsageError, match=r"git log .*base\.\.nope failed: fatal: ambiguous argument 'base\.\.nope'"):
+    with pytest.raises(
+        UsageError, match=r"git log .*base\.\.nope failed: fatal: ambiguous argument 'base\.\.nope'"
+    ):
         git_commit_messages("base", "nope", cwd=str(repo))
