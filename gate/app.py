@@ -23,6 +23,7 @@ from gate.models import (
     Override,
     RiskAssessment,
     RiskLevel,
+    Scope,
     ServiceBudget,
     ServiceResult,
     SkippedPolicy,
@@ -74,40 +75,70 @@ def _normalized(path: str) -> str:
         return path  # not repo-relative: compared as given (the rules already make it high)
 
 
+def _touches(f: ChangedFile, patterns: Sequence[str]) -> bool:
+    return any(globs.match_any(p, patterns) for p in (f.path, f.old_path) if p)
+
+
+def shared_files(files: Sequence[ChangedFile], policies: Sequence[LoadedPolicy]) -> list[ChangedFile]:
+    """Changed files that no policy owns (a root Dockerfile, CI, lockfiles): every policy with `paths`
+    judges them, so a change made only of shared files is never skipped by all. A policy owns the
+    files its `paths` match and its own policy file."""
+    owners = [p.policy.paths for p in policies if p.policy.paths]
+    policy_files = {_normalized(p.path) for p in policies}
+
+    def owned(f: ChangedFile) -> bool:
+        names = [n for n in (f.path, f.old_path) if n]
+        return any(_touches(f, paths) for paths in owners) or any(
+            _normalized(n) in policy_files for n in names
+        )
+
+    return [f for f in files if not owned(f)]
+
+
+def policy_scope(loaded: LoadedPolicy, diff: ParsedDiff, shared: Sequence[ChangedFile]) -> Scope:
+    """Which changed files make a policy with `paths` judge this change (empty: it does not apply)."""
+    owned = [f.path for f in diff.files if _touches(f, loaded.policy.paths)]
+    changed = {_normalized(p) for f in diff.files for p in (f.path, f.old_path) if p}
+    unsure = "; ".join([*diff.problems, *diff.incomplete])[:300] or None
+    return Scope(
+        owned=owned,
+        shared=[f.path for f in shared],
+        unsure=unsure,
+        own_policy_file=_normalized(loaded.path) in changed,
+    )
+
+
 def select_policies(
     policies: Sequence[LoadedPolicy], services: Sequence[str], diff: ParsedDiff | None
-) -> tuple[list[LoadedPolicy], list[SkippedPolicy]]:
-    """`--service` narrows by name; a policy with `paths` applies only when the diff touches them.
+) -> tuple[list[LoadedPolicy], list[SkippedPolicy], dict[str, Scope]]:
+    """`--service` narrows by name; a policy with `paths` applies when the change touches them, touches
+    shared files (owned by no policy), edits the policy's own file, or could not be fully read.
 
-    A change to a policy's own file always selects it. When the diff is known to be incomplete or
-    could not be parsed, every policy applies.
+    Returns the policies that apply, those skipped (with why), and each applying path-scoped policy's
+    scope (what made it apply), for the report.
     """
     chosen: list[LoadedPolicy] = []
     skipped: list[SkippedPolicy] = []
-    changed = [p for f in diff.files for p in (f.path, f.old_path) if p] if diff is not None else []
-    # A diff we could not fully read cannot prove a service untouched: every policy judges it (fail safe).
-    unsure = diff is not None and bool(diff.problems or diff.incomplete)
+    scopes: dict[str, Scope] = {}
+    shared = shared_files(diff.files, policies) if diff is not None else []
     for loaded in policies:
         policy = loaded.policy
         if services and policy.service not in services:
             continue
-        if (
-            policy.paths
-            and diff is not None
-            and not unsure
-            and not any(globs.match_any(p, policy.paths) for p in changed)
-            and _normalized(loaded.path) not in {_normalized(p) for p in changed}  # its own policy file
-        ):
-            skipped.append(
-                SkippedPolicy(
-                    service=policy.service,
-                    policy=loaded.path,
-                    reason="the change touches none of its paths: " + ", ".join(policy.paths),
+        if policy.paths and diff is not None:
+            scope = policy_scope(loaded, diff, shared)
+            if not (scope.owned or scope.shared or scope.unsure or scope.own_policy_file):
+                skipped.append(
+                    SkippedPolicy(
+                        service=policy.service,
+                        policy=loaded.path,
+                        reason="the change touches none of its paths: " + ", ".join(policy.paths),
+                    )
                 )
-            )
-            continue
+                continue
+            scopes[policy.service] = scope
         chosen.append(loaded)
-    return chosen, skipped
+    return chosen, skipped, scopes
 
 
 def scoped_indexes(
@@ -116,16 +147,14 @@ def scoped_indexes(
     """In a monorepo each service judges its own files plus shared ones (owned by no policy's `paths`)."""
     if not loaded.policy.paths:
         return list(range(len(files)))
-    owners = [p.policy.paths for p in all_policies if p.policy.paths]
+    shared = {id(f) for f in shared_files(files, all_policies)}
+    own_file = _normalized(loaded.path)
 
-    def touches(f: ChangedFile, patterns: Sequence[str]) -> bool:
-        return any(globs.match_any(p, patterns) for p in (f.path, f.old_path) if p)
+    def judged(f: ChangedFile) -> bool:
+        names = [n for n in (f.path, f.old_path) if n]
+        return _touches(f, loaded.policy.paths) or id(f) in shared or own_file in map(_normalized, names)
 
-    return [
-        i
-        for i, f in enumerate(files)
-        if touches(f, loaded.policy.paths) or not any(touches(f, owned) for owned in owners)
-    ]
+    return [i for i, f in enumerate(files) if judged(f)]
 
 
 def rule_floor(config: RiskConfig, files: Sequence[ChangedFile], change: ChangeInput) -> ChangeRisk:
@@ -262,7 +291,7 @@ def run_check(
     The change's risk does not depend on the budgets, so it is classified on a second thread while
     the budgets are measured: the model's seconds overlap the queries instead of adding to them.
     """
-    chosen, skipped = select_policies(policies, options.services, change.diff)
+    chosen, skipped, scopes = select_policies(policies, options.services, change.diff)
 
     def classify_all() -> list[ChangeRisk]:
         answers: dict[str, Answer] = {}
@@ -302,6 +331,7 @@ def run_check(
                 impact=impact,
                 override_help=override_help(gate.override),
                 history={name: points for name, points in charts.items() if points},
+                scope=scopes.get(service),
             )
         )
     outcomes = [r.decision.outcome for r in results]

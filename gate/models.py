@@ -211,6 +211,16 @@ class BudgetImpact(Frozen):
     allowed_after: bool  # would a change of this risk still be allowed at that tier
 
 
+class Scope(Frozen):
+    """Why a policy with `paths` judges this change: the changed files it owns, and the shared ones
+    (owned by no policy's `paths`: a root Dockerfile, CI, lockfiles), which every such policy judges."""
+
+    owned: list[str] = Field(default_factory=list)
+    shared: list[str] = Field(default_factory=list)
+    unsure: str | None = None  # the diff could not be fully read: every policy judges it
+    own_policy_file: bool = False  # the change edits this policy's own file
+
+
 class ServiceResult(Frozen):
     """One policy's verdict: its budgets, the change as its rules see it, and the decision."""
 
@@ -221,6 +231,7 @@ class ServiceResult(Frozen):
     override_help: str | None = None  # how to override this service's gate, and who may
     # Budget left over each rolling SLO window (unix time, fraction), for the report's chart.
     history: dict[str, list[tuple[float, float]]] = Field(default_factory=dict)
+    scope: Scope | None = None  # None: the policy has no `paths`, so it judges every change
 
 
 class AuditEntry(Frozen):

@@ -20,6 +20,7 @@ from gate.models import (
     ChangeRisk,
     GateRun,
     LLMReview,
+    Scope,
     ServiceBudget,
     ServiceResult,
     SLOBudget,
@@ -136,6 +137,7 @@ def service_json(result: ServiceResult) -> dict[str, Any]:
         "change": change_json(result.change),
         "impact": result.impact.model_dump(mode="json") if result.impact else None,
         "slos": [slo_json(s) for s in result.budgets.slos],
+        "scope": result.scope.model_dump() if result.scope is not None else None,
     }
 
 
@@ -291,6 +293,33 @@ def audit_sentence(entry: AuditEntry) -> str:
     return f"{state} {entry.id} as seq {entry.seq} in {clean(entry.location)} (checkpoint {entry.checkpoint})"
 
 
+def notable_scope(result: ServiceResult) -> Scope | None:
+    """Why a path-scoped policy applies, when it is not simply because it owns changed files."""
+    scope = result.scope
+    if scope is not None and (scope.shared or scope.unsure or scope.own_policy_file):
+        return scope
+    return None
+
+
+def scope_sentence(scope: Scope) -> str:
+    """Why a path-scoped policy judges this change: `owns services/x/a.py; shared: Dockerfile`."""
+
+    def names(paths: Sequence[str], limit: int = 5) -> str:
+        shown = ", ".join(clean(p, 200) for p in paths[:limit])
+        return shown + (f" (+{len(paths) - limit} more)" if len(paths) > limit else "")
+
+    parts = []
+    if scope.owned:
+        parts.append(f"owns {names(scope.owned)}")
+    if scope.shared:
+        parts.append(f"shared: {names(scope.shared)}")
+    if scope.own_policy_file:
+        parts.append("the change edits this policy's own file")
+    if scope.unsure:
+        parts.append(f"the diff could not be fully read ({clean(scope.unsure, 200)})")
+    return "; ".join(parts)
+
+
 def render_text(run: GateRun) -> str:
     lines: list[str] = [f"slo-gate check at {iso(run.evaluated_at)} ({clean(run.metrics_source)})", ""]
     for result in run.services:
@@ -299,6 +328,8 @@ def render_text(run: GateRun) -> str:
             f" (advisory; would have {decision.would_have})" if decision.would_have else ""
         )
         lines.append(f"{result.budgets.service}  [{clean(result.budgets.policy)}]  decision: {banner}")
+        if (scope := notable_scope(result)) is not None:
+            lines.append(f"  applies: {scope_sentence(scope)}")
         lines += budget_table_text(result.budgets)
         lines += change_text(result.change)
         lines.append("  reasons:")
@@ -362,6 +393,8 @@ def service_markdown(result: ServiceResult) -> str:
     if decision.would_have:
         banner += f" (advisory mode; would have been **{decision.would_have}**)"
     lines = [f"### slo-gate · {md_escape(result.budgets.service)} · {banner}", ""]
+    if (scope := notable_scope(result)) is not None:
+        lines += [f"_Applies: {md_escape(scope_sentence(scope))}_", ""]
     lines += budget_table_markdown(result.budgets)
     lines += [
         "",

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from gate.cli import main
 from tests.promfixture.server import FixturePrometheus
+from tests.support.cli import run_cli
 from tests.support.fake_github import FakeGitHub
 from tests.support.git import git
 from tests.support.httpstub import Reply
@@ -102,7 +102,7 @@ def runner_env(
 
 def run_action(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Result:
     monkeypatch.chdir(env["GITHUB_WORKSPACE"])
-    return CliRunner().invoke(main, ["check"], env=env, catch_exceptions=False)
+    return run_cli("check", env=env)
 
 
 @pytest.fixture

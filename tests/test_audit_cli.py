@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
 from gate.audit.replay import replay
-from gate.cli import main
 from tests.promfixture.server import FixturePrometheus
+from tests.support.cli import run_cli
 from tests.support.git import git
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,7 +47,7 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> Result:
-    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+    return run_cli(*args, env=env)
 
 
 def gate_check(

@@ -10,12 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
 from gate.change import ChangeRequest, RawChange
-from gate.cli import main
 from gate.compose import Runtime, collect_change
 from tests.promfixture.server import FixturePrometheus
+from tests.support.cli import run_cli
 from tests.support.fake_github import FakeGitHub
 from tests.support.git import git
 from tests.support.httpstub import Reply
@@ -134,9 +133,8 @@ def test_an_unreadable_change_is_judged_high_not_skipped(
     with FakeGitHub() as gh:
         gh.fail_next(Reply.json({"message": "Server Error"}, status=500), times=20)
         env = actions_env(event_file(tmp_path, rev(workspace), "b" * 40), workspace, gh.api_url)
-        result = CliRunner().invoke(
-            main,
-            [
+        result = run_cli(
+            *[
                 "check",
                 "--policy",
                 str(ROOT / "policies"),

@@ -10,10 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from gate.cli import main
 from tests.promfixture.server import FixturePrometheus
+from tests.support.cli import run_cli
 from tests.support.httpstub import closed_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,7 +22,7 @@ DEMO_DIFF = ROOT / "gate" / "data" / "demo" / "change.diff"
 
 
 def run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> Result:
-    return CliRunner().invoke(main, list(args), input=stdin, env=env, catch_exceptions=False)
+    return run_cli(*args, stdin=stdin, env=env)
 
 
 def check_json(prometheus: FixturePrometheus, *args: str) -> tuple[int, dict[str, object]]:
@@ -260,7 +260,7 @@ def test_unreachable_prometheus_is_inconclusive_exit_3() -> None:
 )
 def test_bad_input_exits_2(args: list[str], message: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
-    result = CliRunner().invoke(main, args)
+    result = run_cli(*args)
     assert result.exit_code == 2, result.output
     assert message in result.output
 

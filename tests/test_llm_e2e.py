@@ -11,10 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
-from gate.cli import main
 from tests.promfixture.server import FixturePrometheus
+from tests.support.cli import run_cli
 from tests.support.fake_anthropic import (
     Behaviour,
     FakeAnthropic,
@@ -86,7 +85,7 @@ def run_check(
     env = {"ANTHROPIC_BASE_URL": fake.url, "SLO_GATE_CACHE_DIR": str(cache or tmp_path / "cache")}
     if key is not None:
         env["ANTHROPIC_API_KEY"] = key
-    result = CliRunner().invoke(main, args, env=env, catch_exceptions=False)
+    result = run_cli(*args, env=env)
     assert KEY not in result.output
     return result.exit_code, result.output
 

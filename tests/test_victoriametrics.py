@@ -24,9 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
-from gate.cli import main
 from gate.measure import measure_policies
 from gate.models import BURN_WINDOWS, SLOBudget
 from gate.policy import LoadedPolicy, Policy, parse_duration
@@ -36,6 +34,7 @@ from tests.promfixture.policies import scenario_policy as policy
 from tests.promfixture.scenarios import DAY, END_TIME, OCTOBER_START, SCENARIOS
 from tests.promfixture.server import FixturePrometheus
 from tests.promfixture.victoria import FixtureVictoriaMetrics
+from tests.support.cli import run_cli
 
 REL = 1e-6
 
@@ -217,9 +216,8 @@ def test_one_batched_query_per_slo(victoriametrics: FixtureVictoriaMetrics) -> N
 
 
 def check_json(url: str) -> tuple[int, dict[str, Any]]:
-    result = CliRunner().invoke(
-        main,
-        [
+    result = run_cli(
+        *[
             "check",
             "--policy",
             str(POLICIES),
