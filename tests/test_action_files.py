@@ -63,7 +63,8 @@ DIGEST_PINNED = re.compile(r"^docker://[^@\s]+@sha256:[0-9a-f]{64}$")
 UNTRUSTED_IN_RUN = re.compile(r"\$\{\{[^}]*\bgithub\s*\.\s*(event\b|head_ref\b)")
 
 
-def _load(path: Path) -> dict[str, Any]:
+def _load(path: Path) -> dict[Any, Any]:
+    """A YAML mapping; keys are not all strings (PyYAML reads a workflow's `on` key as True)."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert isinstance(data, dict), f"{path} is not a YAML mapping"
     return data

@@ -346,12 +346,8 @@ def test_report_counts_costs_and_medians() -> None:
     by_risk = {s.risk: s for s in checkout.by_risk}
     assert list(by_risk) == ["low", "medium", "high"]
     low, medium, high = by_risk["low"], by_risk["medium"], by_risk["high"]
-    assert (low.deploys, low.settled, low.median_cost, low.total_cost) == (
-        3,
-        2,
-        pytest.approx(0.02),
-        pytest.approx(0.04),
-    )
+    assert (low.deploys, low.settled) == (3, 2)
+    assert low.median_cost == pytest.approx(0.02) and low.total_cost == pytest.approx(0.04)
     assert (medium.deploys, medium.settled, medium.median_cost, medium.total_cost) == (1, 1, 0.02, 0.02)
     assert (high.deploys, high.settled, high.median_cost, high.total_cost) == (1, 0, None, 0.0)
     assert [(o.kind, o.label, o.actor, o.pr, o.id, o.time) for o in checkout.overrides] == [

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import Result
@@ -25,7 +26,7 @@ def run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None)
     return run_cli(*args, stdin=stdin, env=env)
 
 
-def check_json(prometheus: FixturePrometheus, *args: str) -> tuple[int, dict[str, object]]:
+def check_json(prometheus: FixturePrometheus, *args: str) -> tuple[int, dict[str, Any]]:
     result = run(
         "check",
         "--policy",
@@ -42,7 +43,7 @@ def check_json(prometheus: FixturePrometheus, *args: str) -> tuple[int, dict[str
     return result.exit_code, json.loads(result.output)
 
 
-def by_service(document: dict[str, object]) -> dict[str, dict[str, object]]:
+def by_service(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
     services = document["services"]
     assert isinstance(services, list)
     return {s["service"]: s for s in services}

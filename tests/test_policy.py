@@ -168,7 +168,12 @@ def test_yaml_syntax_error_has_line() -> None:
 
 def test_python_tag_rejected_and_nothing_executed(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
-    monkeypatch.setattr(os, "system", lambda cmd: calls.append(cmd) or 0)
+
+    def record(cmd: str) -> int:
+        calls.append(cmd)
+        return 0
+
+    monkeypatch.setattr(os, "system", record)
     assert errors_of(BROKEN / "python-tag.yaml") == [
         f"{b('python-tag.yaml')}:2: service: tags (!!python/object/apply:os.system) are not allowed; "
         "write plain YAML values"
