@@ -61,10 +61,12 @@ ca_bundle=/etc/ssl/certs/ca-certificates.crt
 ctr=""
 rootfs=""
 workspace=""
+runner_temp=""
 cleanup() {
   if [ -n "$ctr" ]; then buildah rm "$ctr" >/dev/null 2>&1 || true; fi
   if [ -n "$rootfs" ]; then rm -rf "$rootfs" "$rootfs.log"; fi
   if [ -n "$workspace" ]; then rm -rf "$workspace"; fi
+  if [ -n "$runner_temp" ]; then rm -rf "$runner_temp"; fi
 }
 trap cleanup EXIT
 
@@ -179,9 +181,13 @@ printf 'def handler(request):\n    return {"status": "ok"}\n' >"$workspace/servi
 git_ws add services
 git_ws commit -q -m "checkout: add a handler"
 head_sha=$(git_ws rev-parse HEAD)
+# The runner's temp folder: a Docker action gets $RUNNER_TEMP's host path in its environment but only
+# $RUNNER_TEMP/_github_home mounted (as /github/home); the JSON report must land there, not in the workspace.
+runner_temp=$(mktemp -d /var/tmp/slo-gate-smoke-temp.XXXXXX)
+mkdir -p "$runner_temp/_github_home"
 # On a runner the workspace belongs to the runner's user (uid 1001), not to the container's root:
 # git refuses such a repo unless safe.directory lists it.
-chown -R 1001:1001 "$workspace"
+chown -R 1001:1001 "$workspace" "$runner_temp"
 
 ctr=$(buildah from --quiet "$image")
 
@@ -190,6 +196,7 @@ runner_env=(
   -e GITHUB_ACTIONS=true
   -e CI=true
   -e HOME=/github/home
+  -e RUNNER_TEMP=/home/runner/work/_temp
   -e GITHUB_WORKSPACE="$gh"
   -e GITHUB_EVENT_NAME=workflow_dispatch
   -e GITHUB_EVENT_PATH="$gh/_runner/event.json"
@@ -215,7 +222,8 @@ run() {
     shift
   done
   shift
-  buildah run --workingdir "$gh" -v "$workspace:$gh" "${opts[@]}" "$ctr" -- "$@" \
+  buildah run --workingdir "$gh" -v "$workspace:$gh" -v "$runner_temp/_github_home:/github/home" \
+    "${opts[@]}" "$ctr" -- "$@" \
     >"$workspace/_runner/$name.out" 2>"$workspace/_runner/$name.err"
 }
 
@@ -298,6 +306,9 @@ log "runs: ${run_seconds}s"
 if [ -n "${SLO_GATE_SMOKE_ARTIFACTS:-}" ]; then
   mkdir -p "$SLO_GATE_SMOKE_ARTIFACTS"
   cp "$workspace"/_runner/* "$SLO_GATE_SMOKE_ARTIFACTS/"
+  mkdir -p "$SLO_GATE_SMOKE_ARTIFACTS/_github_home"
+  cp -r "$runner_temp/_github_home/." "$SLO_GATE_SMOKE_ARTIFACTS/_github_home/"
+  [ ! -e "$workspace/slo-gate-report.json" ] || die "the report was written into the workspace"
 fi
 
 buildah rm "$ctr" >/dev/null

@@ -8,6 +8,7 @@ the base image cached, so it is the last test of this module.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -106,6 +107,7 @@ def require_smoke_tools() -> None:
     pytest.skip(message)
 
 
+@pytest.mark.container
 def test_container_smoke(tmp_path: Path) -> None:
     """Build the image and run it like Actions (defined last: by far the slowest test of the module)."""
     require_smoke_tools()
@@ -119,4 +121,8 @@ def test_container_smoke(tmp_path: Path) -> None:
     assert SUMMARY.search(result.stdout), log
     outputs = github_outputs((artifacts / "output").read_text(encoding="utf-8"))
     assert outputs.get("decision") in {"pass", "warn", "fail"}, outputs
-    assert outputs.get("report") == "/github/workspace/slo-gate-report.json", outputs
+    # not in the workspace (a later `git add -A` would commit it): $RUNNER_TEMP/_github_home, which the
+    # runner mounts into a Docker action as its $HOME, so later steps read it at the host path
+    assert outputs.get("report") == "/home/runner/work/_temp/_github_home/slo-gate-report.json", outputs
+    report = json.loads((artifacts / "_github_home" / "slo-gate-report.json").read_text(encoding="utf-8"))
+    assert report["decision"] == outputs["decision"]

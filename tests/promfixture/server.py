@@ -18,7 +18,8 @@ Backfill speed: ``promtool tsdb create-blocks-from openmetrics`` re-reads the wh
 OpenMetrics file per UTC day (day boundaries are 2-hour-block boundaries, so blocks never overlap)
 and run promtool on the files in parallel; the result is cached under
 ``$SLO_GATE_TSDB_CACHE`` or ``$XDG_CACHE_HOME/slo-gate-tests`` (default ``~/.cache/slo-gate-tests``)
-as ``tsdb-<sha256 of the generator sources + promtool version>``. Each run copies the cache to a
+as ``tsdb-<dataset>-<sha256 of the dataset's sources + the writer + promtool version>``. Each dataset
+(tests/promfixture/dataset.py) has its own cache and its own Prometheus, so features never share data. Each run copies the cache to a
 temp dir, so Prometheus never writes into it.
 
 Before caching, Prometheus itself compacts the 421 backfilled 2-hour blocks into about a dozen
@@ -36,7 +37,6 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections import defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -46,9 +46,8 @@ from typing import Any
 import httpx
 
 from . import scenarios as sc
+from .dataset import GATE, Dataset, write_openmetrics
 
-_HERE = Path(__file__).resolve().parent
-GENERATOR_SOURCES = (_HERE / "scenarios.py", _HERE / "server.py")
 PROMETHEUS_CONFIG = "global:\n  evaluation_interval: 1h\nscrape_configs: []\n"
 
 
@@ -86,49 +85,20 @@ def cache_root() -> Path:
     return Path(base) / "slo-gate-tests"
 
 
-def generator_hash(promtool: str) -> str:
+def generator_hash(promtool: str, dataset: Dataset = GATE) -> str:
     h = hashlib.sha256()
-    for f in GENERATOR_SOURCES:
+    for f in dataset.key_files:
         h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
     version = subprocess.run([promtool, "--version"], capture_output=True, text=True, check=False)
     h.update((version.stdout + version.stderr).encode())
     return h.hexdigest()
 
 
-# ---- OpenMetrics generation ---------------------------------------------------------------------
-
-
-def _labels(labels: tuple[tuple[str, str], ...]) -> str:
-    return "{" + ",".join(f'{k}="{v}"' for k, v in labels) + "}"
-
-
-def write_openmetrics(out_dir: Path) -> list[Path]:
-    """Write the scenarios as one OpenMetrics file per UTC day; returns the files."""
-    times = sc.sample_times()
-    # chunk -> family -> lines ; families and series keep a stable order
-    chunks: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for scenario, series in sc.all_series():
-        prefix = series.metric + _labels(series.labels) + " "
-        for t, value in scenario.counter_values(series.what, times):
-            chunks[t // sc.DAY][series.metric].append(f"{prefix}{value!r} {t}")
-    files = []
-    for day, families in sorted(chunks.items()):
-        path = out_dir / f"day-{day}.om"
-        with path.open("w") as fh:
-            for family, lines in families.items():
-                fh.write(f"# TYPE {family} unknown\n")
-                fh.write("\n".join(lines))
-                fh.write("\n")
-            fh.write("# EOF\n")
-        files.append(path)
-    return files
-
-
-def build_tsdb(dest: Path, promtool: str) -> None:
+def build_tsdb(dest: Path, promtool: str, dataset: Dataset = GATE) -> None:
     """Generate the data and backfill it into a fresh TSDB directory ``dest``."""
     dest.mkdir(parents=True)
     with tempfile.TemporaryDirectory(prefix="slo-gate-om-") as tmp:
-        files = write_openmetrics(Path(tmp))
+        files = write_openmetrics(Path(tmp), dataset)
 
         def backfill(f: Path) -> Path:
             out = Path(tmp) / (f.stem + ".tsdb")
@@ -150,12 +120,12 @@ def build_tsdb(dest: Path, promtool: str) -> None:
                     block.rename(dest / block.name)
 
 
-def cached_tsdb(binaries: Binaries | None = None) -> Path:
-    """Path of the cached TSDB for the current generator, building it if needed (process-safe)."""
+def cached_tsdb(binaries: Binaries | None = None, dataset: Dataset = GATE) -> Path:
+    """Path of the dataset's cached TSDB for its current generator, building it if needed (process-safe)."""
     binaries = binaries or find_binaries()
     root = cache_root()
     root.mkdir(parents=True, exist_ok=True)
-    final = root / f"tsdb-{generator_hash(binaries.promtool)[:32]}"
+    final = root / f"tsdb-{dataset.name}-{generator_hash(binaries.promtool, dataset)[:32]}"
     if (final / ".complete").exists():
         return final
     with (root / ".lock").open("w") as lock:
@@ -165,13 +135,13 @@ def cached_tsdb(binaries: Binaries | None = None) -> Path:
         shutil.rmtree(final, ignore_errors=True)
         staging = Path(tempfile.mkdtemp(prefix="building-", dir=root))
         try:
-            build_tsdb(staging / "tsdb", binaries.promtool)
+            build_tsdb(staging / "tsdb", binaries.promtool, dataset)
             compact_tsdb(staging / "tsdb", binaries.prometheus)
             (staging / "tsdb" / ".complete").write_text(str(time.time()))
             (staging / "tsdb").rename(final)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-        for stale in root.glob("tsdb-*"):  # TSDBs of older generator versions
+        for stale in root.glob(f"tsdb-{dataset.name}-*"):  # this dataset's older generator versions
             if stale != final:
                 shutil.rmtree(stale, ignore_errors=True)
     return final
@@ -273,6 +243,7 @@ class QueryableFixture:
 class FixturePrometheus(QueryableFixture):
     scenarios: dict[str, sc.Scenario]
     tsdb_path: Path
+    dataset: Dataset = GATE
 
 
 def _wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
@@ -302,10 +273,12 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 @contextlib.contextmanager
-def running_fixture_prometheus(ready_timeout: float = 60.0) -> Iterator[FixturePrometheus]:
-    """Start Prometheus on a private copy of the cached scenario TSDB; stop it on exit."""
+def running_fixture_prometheus(
+    ready_timeout: float = 60.0, dataset: Dataset = GATE
+) -> Iterator[FixturePrometheus]:
+    """Start Prometheus on a private copy of the dataset's cached TSDB; stop it on exit."""
     binaries = find_binaries()
-    source = cached_tsdb(binaries)
+    source = cached_tsdb(binaries, dataset)
     with tempfile.TemporaryDirectory(prefix="slo-gate-prom-") as tmp:
         data = Path(tmp) / "data"
         shutil.copytree(source, data, ignore=shutil.ignore_patterns(".complete"))
@@ -341,7 +314,11 @@ def running_fixture_prometheus(ready_timeout: float = 60.0) -> Iterator[FixtureP
                 continue
             try:
                 yield FixturePrometheus(
-                    url=url, end_time=float(sc.END_TIME), scenarios=sc.SCENARIOS, tsdb_path=data
+                    url=url,
+                    end_time=float(dataset.end_time),
+                    scenarios=dict(dataset.scenarios),
+                    tsdb_path=data,
+                    dataset=dataset,
                 )
             finally:
                 _stop(proc)

@@ -43,7 +43,8 @@ from pathlib import Path
 import httpx
 
 from . import scenarios as sc
-from .server import FixtureUnavailable, QueryableFixture, _free_port, _stop, write_openmetrics
+from .dataset import GATE, write_openmetrics
+from .server import FixtureUnavailable, QueryableFixture, _free_port, _stop
 
 BINARY_ENV = "SLO_GATE_VICTORIAMETRICS_BIN"
 # VictoriaMetrics refuses samples with timestamps further ahead of its clock than this (hard-coded in 1.79).
@@ -143,7 +144,7 @@ def running_fixture_victoriametrics(timeout: float = 60.0) -> Iterator[FixtureVi
         )
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="slo-gate-vm-") as tmp:
-        files = write_openmetrics(Path(tmp))
+        files = write_openmetrics(Path(tmp), GATE)
         samples = len(sc.all_series()) * len(sc.sample_times())
         log = Path(tmp) / "victoria-metrics.log"
         for attempt in range(3):
