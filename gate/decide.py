@@ -84,8 +84,8 @@ def _inconclusive_message(gate: GateConfig, slos: Sequence[SLOBudget]) -> str:
     by_reason: dict[str, list[str]] = {}
     for slo in slos:
         by_reason.setdefault(slo.reason or "no reason given", []).append(slo.name)
-    names = "; ".join(f"{', '.join(names)}: {why}" for why, names in by_reason.items())
-    return f"inconclusive ({names}); on_inconclusive={gate.on_inconclusive}"
+    causes = "; ".join(f"{', '.join(named)}: {why}" for why, named in by_reason.items())
+    return f"inconclusive ({causes}); on_inconclusive={gate.on_inconclusive}"
 
 
 def _tier_message(tier: Tier, lowest: float, risk: RiskLevel, decides: bool) -> str:
