@@ -188,15 +188,19 @@ def classify(
     advisor: RiskAdvisor | None = None,
     answers: MutableMapping[str, Answer] | None = None,
 ) -> ChangeRisk:
-    """The floor of the files at `indexes`, then the model's view of them when it may be asked."""
+    """The floor of the files at `indexes`, then the model's view of them when it may be asked.
+
+    The policy's `llm.enabled: false` is checked first, whatever the advisor is: a policy that turned
+    the model off says so, rather than the missing key or --no-llm that would also have stopped it.
+    """
     diff = change.diff
     files = [diff.files[i] for i in indexes] if diff is not None else []
     risk = rule_floor(config, files, change)
     note = change.llm_note
-    if advisor is not None:
-        if not config.llm.enabled:
-            note = "rules only: llm.enabled is false in the policy"
-        elif diff is None or change.material is None:
+    if not config.llm.enabled:
+        note = "rules only: llm.enabled is false in the policy"
+    elif advisor is not None:
+        if diff is None or change.material is None:
             note = "rules only: no diff for the model to read"
         else:
             spans: list[FileSpan] = [diff.spans[i] for i in indexes] if diff.spans else []

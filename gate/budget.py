@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -43,6 +44,29 @@ ALERT_RULES: tuple[AlertRule, ...] = (
 
 def error_budget(objective_percent: float) -> float:
     return 1.0 - objective_percent / 100.0
+
+
+def implausible(counts: WindowCounts) -> str | None:
+    """Why these counts cannot be a measurement (None when they can): 0 <= bad <= total must hold.
+
+    Query answers are checked (with a scrape-skew allowance) when they are parsed; this guards every
+    other producer, so a negative count never becomes more than 100 % budget left.
+    """
+    bad, total = counts.bad, counts.total
+    shown = f"bad {_number(bad)} of total {_number(total)}"
+    if any(value is not None and not math.isfinite(value) for value in (bad, total)):
+        return f"{shown}: not a number of events"
+    if total is not None and total < 0:
+        return f"{shown}: a total cannot be negative"
+    if bad is not None and bad < 0:
+        return f"{shown}: a count of bad events cannot be negative"
+    if bad is not None and bad > (total or 0.0):
+        return f"{shown}: more bad events than events"
+    return None
+
+
+def _number(value: float | None) -> str:
+    return "none" if value is None else f"{value:.6g}"
 
 
 def error_ratio(counts: WindowCounts) -> float | None:
@@ -143,7 +167,16 @@ class SLOInput:
 def evaluate_slo(
     spec: SLOInput, counts: Mapping[str, WindowCounts], queries: Sequence[QueryRecord] = ()
 ) -> SLOBudget:
-    """Budget, burn rates, alert and exhaustion for one SLO from measured counts (keyed by window name)."""
+    """Budget, burn rates, alert and exhaustion for one SLO from measured counts (keyed by window name).
+
+    Counts that cannot be a measurement in any window make the whole SLO inconclusive (garbage in a
+    burn window could hide an alert as surely as garbage in the SLO window could hide a spent budget).
+    """
+    for name, window_counts in counts.items():
+        problem = implausible(window_counts)
+        if problem is not None:
+            where = spec.window.label if name == SLO_WINDOW else name
+            return inconclusive(spec, f"implausible counts over {where}: {problem}", queries)
     budget = error_budget(spec.objective)
     burn_rates = {w: burn_rate(error_ratio(counts[w]), budget) if w in counts else None for w in BURN_WINDOWS}
     result = SLOBudget(

@@ -181,6 +181,8 @@ class Override(Frozen):
 class Reason(Frozen):
     code: str
     message: str
+    # The one reason per decision that set its outcome; the others are context (what else fired).
+    decisive: bool = False
 
 
 class Tier(Frozen):

@@ -73,8 +73,12 @@ def parse_batch(
 
     An error query with no series while the total query has traffic is zero errors; a good query
     with no series while total has traffic is a broken SLI (every request would count as bad).
+    Garbage is never a figure: a non-finite part, a count below zero, good above total or errors
+    without any events (each beyond `SKEW_SHARE`/one event of scrape skew) is a DataError naming
+    the window and the numbers, so the SLO is inconclusive rather than 100 % healthy.
     """
     bad_kind, _ = _bad_part(sli)
+    per_second = not uses_increase(sli.total_query)
     values: dict[str, float] = {}
     for sample in samples:
         part = sample.labels.get(PART_LABEL)
@@ -82,34 +86,91 @@ def parse_batch(
             raise DataError(f"a series came back without the {PART_LABEL} label: {sample.labels}")
         if part in values:
             raise DataError(f"two series came back for {part}")
+        if not math.isfinite(sample.value):
+            raise DataError(f"{part} is {sample.value}, not a number of events")
         values[part] = sample.value
     counts: dict[str, WindowCounts] = {}
     for window in windows:
-        total = values.get(f"total:{window.name}")
+        one_event = 1.0 / window.seconds if per_second and window.seconds > 0 else 1.0
+        total = _total_events(values.get(f"total:{window.name}"), window, one_event)
         raw_bad = values.get(f"{bad_kind}:{window.name}")
         counts[window.name] = WindowCounts(
             window=window.name,
             seconds=window.seconds,
-            bad=_bad_events(bad_kind, raw_bad, total, window.name),
+            bad=_bad_events(bad_kind, raw_bad, total, window, one_event),
             total=total,
         )
     return counts
 
 
-def _bad_events(kind: str, value: float | None, total: float | None, window: str) -> float | None:
+def _bad_events(
+    kind: str, value: float | None, total: float | None, window: WindowSpec, one_event: float
+) -> float | None:
     if total is None:
         return None
+    where = _over(window)
+    allowance = skew_allowance(total, one_event)
     if kind == "bad":
         bad = 0.0 if value is None else value
+        if bad < -allowance:
+            raise DataError(
+                f"error_query returned {bad:.6g} {where} against total_query's {total:.6g}: "
+                "a count of errors cannot be negative"
+            )
     else:
         if value is None:
             if total > 0:
-                raise DataError(f"good_query returned no series over {window} while total_query has traffic")
+                raise DataError(
+                    f"good_query returned no series over {window.name} while total_query has traffic"
+                )
             return 0.0
+        if value < -allowance:
+            raise DataError(
+                f"good_query returned {value:.6g} {where} against total_query's {total:.6g}: "
+                "a count of good events cannot be negative"
+            )
+        if value > total + allowance:
+            raise DataError(
+                f"good_query returned {value:.6g} {where}, {value - total:.6g} above total_query's "
+                f"{total:.6g}: more than scrape skew explains (0.1 % of total or one event)"
+            )
         bad = total - value
-    # Scrapes of good and total are not atomic; a sliver below zero is noise, a large excess is a broken SLI.
-    if bad < 0:
-        bad = 0.0
-    if total > 0 and bad > total * 1.01:
-        raise DataError(f"bad events exceed total events over {window} ({bad:.6g} > {total:.6g})")
+    # Within the allowance, a sliver below zero is scrape skew between two reads: zero errors.
+    bad = max(bad, 0.0)
+    if bad > max(total * 1.01, total + allowance):
+        if total > 0:
+            raise DataError(f"bad events exceed total events {where} ({bad:.6g} > {total:.6g})")
+        # Only an error query gets here: total - good cannot exceed a total of zero.
+        raise DataError(f"error_query returned {bad:.6g} {where} but total_query counts no events")
     return min(bad, total)
+
+
+# Two counters are never scraped atomically: good may run ahead of total (and an error count computed
+# as a difference dip below zero) by the requests finished between the two reads. 0.1 % of the
+# window's traffic, or one event when that is more (quiet windows, short windows), covers that skew;
+# anything beyond is a broken or hostile series, and reading it as "no errors" would pass a gate on
+# garbage. Errors above total keep their older, looser 1 %: that direction can only look worse.
+SKEW_SHARE = 0.001
+
+
+def skew_allowance(total: float, one_event: float) -> float:
+    """How far (in the query's own units) good may exceed total, or errors fall below zero."""
+    return max(SKEW_SHARE * abs(total), one_event)
+
+
+def _total_events(value: float | None, window: WindowSpec, one_event: float) -> float | None:
+    if value is None or value >= 0:
+        return value
+    if value < -skew_allowance(value, one_event):
+        raise DataError(
+            f"total_query returned {value:.6g} {_over(window)}: a count of events cannot be negative"
+        )
+    return 0.0  # rounding noise from an expression such as a - b
+
+
+def _over(window: WindowSpec) -> str:
+    """How a reason names a window: `over 1h`, or `over the SLO window (30d)`."""
+    if window.name == window.duration:
+        return f"over {window.duration}"
+    name = "SLO" if window.name == "slo" else window.name
+    return f"over the {name} window ({window.duration})"

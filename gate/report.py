@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,8 +18,10 @@ from gate.models import (
     AuditEntry,
     BudgetImpact,
     ChangeRisk,
+    Decision,
     GateRun,
     LLMReview,
+    Reason,
     Scope,
     ServiceBudget,
     ServiceResult,
@@ -273,16 +275,49 @@ def change_text(change: ChangeRisk) -> list[str]:
     return lines
 
 
-def impact_sentence(impact: BudgetImpact, change: ChangeRisk) -> str:
+_TIER_CODES = ("tier-allows", "tier-blocks")
+# What a reader calls the step that decided, for sentences that are context next to it.
+_DECIDED_BY = {
+    "override": "the override label",
+    "exempt": "the exemption",
+    "inconclusive": "the inconclusive data",
+    "freeze": "the freeze",
+    "no-budget": "the lack of any budget",
+}
+
+
+def decisive_reason(decision: Decision) -> Reason | None:
+    """The one reason that set the decision's outcome (None only for decisions made before it was marked)."""
+    return next((r for r in decision.reasons if r.decisive), None)
+
+
+def reason_lines(decision: Decision, escape: Callable[[str], str], decisive: str, context: str) -> list[str]:
+    """Numbered reasons, each marked as the one that decided or as context."""
+    return [
+        f"{i}. {decisive if r.decisive else context} {escape(r.message)}"
+        for i, r in enumerate(decision.reasons, 1)
+    ]
+
+
+def impact_sentence(impact: BudgetImpact, change: ChangeRisk, decision: Decision) -> str:
+    """What this deploy would leave. When something other than the tier decided, the tier's word is context."""
     tier = impact.tier_after
     bound = f"above {tier.above:g}%" if tier.above is not None else "the lowest tier"
     allowed = ", ".join(level.value for level in tier.allow) or "exempt changes only"
-    verdict = "is allowed" if impact.allowed_after else "is not allowed"
-    return (
-        f"if this {change.risk.value}-risk deploy spends {fmt_percent(impact.cost)} of the budget "
+    risk = change.risk.value
+    head = (
+        f"if this {risk}-risk deploy spends {fmt_percent(impact.cost)} of the budget "
         f"({impact.cost_source}), {fmt_percent(impact.remaining)} → {fmt_percent(impact.after)} left; "
-        f"the tier then is {bound} (allows {allowed}), where a {change.risk.value}-risk change {verdict}"
+        f"the tier then is {bound} (allows {allowed}), "
     )
+    decided = decisive_reason(decision)
+    if decided is None or decided.code in _TIER_CODES:
+        return (
+            head + f"where a {risk}-risk change {'is allowed' if impact.allowed_after else 'is not allowed'}"
+        )
+    would = "would allow" if impact.allowed_after else "would not allow"
+    by = _DECIDED_BY.get(decided.code, decided.code)
+    return head + f"which by itself {would} a {risk}-risk change; context only: {by} decided"
 
 
 def audit_sentence(entry: AuditEntry) -> str:
@@ -333,9 +368,9 @@ def render_text(run: GateRun) -> str:
         lines += budget_table_text(result.budgets)
         lines += change_text(result.change)
         lines.append("  reasons:")
-        lines += [f"    {i}. {clean(r.message)}" for i, r in enumerate(decision.reasons, 1)]
+        lines += ["    " + line for line in reason_lines(decision, clean, "decisive:", "context:")]
         if result.impact is not None:
-            lines.append(f"  budget impact: {impact_sentence(result.impact, result.change)}")
+            lines.append(f"  budget impact: {impact_sentence(result.impact, result.change, decision)}")
         lines += [
             f"  audit: {audit_sentence(entry)}"
             for entry in run.audit
@@ -407,9 +442,9 @@ def service_markdown(result: ServiceResult) -> str:
         lines.append(f"- _llm_: {md_escape(change.llm_note)}")
     lines += review_markdown(change.llm)
     lines += ["", "**Why:**"]
-    lines += [f"{i}. {md_escape(r.message)}" for i, r in enumerate(decision.reasons, 1)]
+    lines += reason_lines(decision, md_escape, "**Decisive:**", "_Context:_")
     if result.impact is not None:
-        lines += ["", f"**Budget impact:** {md_escape(impact_sentence(result.impact, change))}"]
+        lines += ["", f"**Budget impact:** {md_escape(impact_sentence(result.impact, change, decision))}"]
     if result.override_help and decision.outcome == "fail" and decision.override is None:
         lines += ["", f"**Override:** {md_escape(result.override_help)}"]
     lines += history_chart(result)
@@ -417,7 +452,11 @@ def service_markdown(result: ServiceResult) -> str:
 
 
 def history_chart(result: ServiceResult) -> list[str]:
-    """A collapsed Mermaid line chart per rolling SLO: budget left (%) over its window."""
+    """A collapsed Mermaid line chart per rolling SLO: budget left (%) over its window.
+
+    The axis runs from -100% to 100%; a value outside it is drawn at the edge, and a note under the
+    chart says so and gives the true extreme, so an overspent budget never looks merely empty.
+    """
     lines: list[str] = []
     for name, points in result.history.items():
         if len(points) < 2:
@@ -438,10 +477,21 @@ def history_chart(result: ServiceResult) -> list[str]:
             '  y-axis "budget left %" -100 --> 100',
             f"  line [{values}]",
             "```",
+            *_clamp_notes([v for _, v in points]),
             "",
             "</details>",
         ]
     return lines
+
+
+def _clamp_notes(fractions: Sequence[float]) -> list[str]:
+    notes = []
+    lowest, highest = min(fractions), max(fractions)
+    if lowest < -1.0:
+        notes.append(f"Values below -100% are drawn at -100%; the lowest is {fmt_percent(lowest)}.")
+    if highest > 1.0:
+        notes.append(f"Values above 100% are drawn at 100%; the highest is {fmt_percent(highest)}.")
+    return ["", f"_{' '.join(notes)}_"] if notes else []
 
 
 def review_markdown(review: LLMReview | None) -> list[str]:

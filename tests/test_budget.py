@@ -176,3 +176,48 @@ def test_calendar_window_measures_since_period_start() -> None:
 def test_rolling_window() -> None:
     window = budget.slo_window("28d", 0.0)
     assert window.period_seconds == window.measured_seconds == 28 * DAY
+
+
+# ---- garbage counts: inconclusive in every window, never a budget --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("windows", "fragments"),
+    [
+        ({"slo": (-50, 100)}, ["over 30d", "bad -50 of total 100", "negative"]),
+        ({"slo": (10, -100)}, ["over 30d", "total -100", "negative"]),
+        ({"slo": (150, 100)}, ["over 30d", "more bad events than events"]),
+        ({"slo": (float("nan"), 100)}, ["over 30d", "bad nan"]),
+        ({"slo": (1, 10_000), "5m": (-50, 100)}, ["over 5m", "bad -50 of total 100"]),
+        ({"slo": (1, 10_000), "1h": (0, -3)}, ["over 1h", "total -3"]),
+        ({"slo": (1, 10_000), "3d": (5, None)}, ["over 3d", "bad 5 of total none"]),
+        ({"slo": (1, 10_000), "6h": (0, float("inf"))}, ["over 6h", "total inf"]),
+    ],
+    ids=[
+        "negative-errors",
+        "negative-total",
+        "errors-above-total",
+        "nan-errors",
+        "negative-errors-in-a-burn-window",
+        "negative-total-in-a-burn-window",
+        "errors-without-a-total",
+        "infinite-total-in-a-burn-window",
+    ],
+)
+def test_implausible_counts_make_the_slo_inconclusive(
+    windows: dict[str, tuple[float | None, float | None]], fragments: list[str]
+) -> None:
+    result = budget.evaluate_slo(spec(), counts(**windows))
+    assert result.status == "inconclusive"
+    assert result.budget_remaining is None and result.alert == "none"
+    assert result.reason is not None and result.reason.startswith("implausible counts over ")
+    for fragment in fragments:
+        assert fragment in result.reason
+
+
+def test_negative_errors_would_otherwise_read_as_a_budget_above_100_percent() -> None:
+    # r = -50/100 = -0.5; 1 - (-0.5)/0.001 = 501: the number the gate used to trust.
+    result = budget.evaluate_slo(spec(), counts(slo=(-50, 100)))
+    assert result.budget_remaining is None
+    assert budget.implausible(WindowCounts(window="slo", seconds=0.0, bad=0, total=0)) is None
+    assert budget.implausible(WindowCounts(window="slo", seconds=0.0, bad=None, total=None)) is None

@@ -197,3 +197,146 @@ def test_inconclusive_slos_with_one_cause_are_named_together() -> None:
     budgets = service(slo(None, status="inconclusive", name="a"), slo(None, status="inconclusive", name="b"))
     decision = decide(gate(), budgets, change("low"))
     assert decision.reasons[0].message == "inconclusive (a, b: no data); on_inconclusive=fail"
+
+
+# ---- which reason decided: exactly one, the first decisive step; the rest is context -------------
+
+
+def decisive(decision: Any) -> list[str]:
+    return [r.code for r in decision.reasons if r.decisive]
+
+
+@pytest.mark.parametrize(
+    ("config", "slos", "risk", "category", "labels", "expected"),
+    [
+        ({}, [slo(0.9, alert="page")], "medium", "code", {}, ("fail", "freeze")),
+        ({}, [slo(0.1, alert="page")], "high", "code", {"override": OVERRIDE}, ("pass", "override")),
+        ({}, [slo(0.1, alert="page")], "low", "docs", {}, ("pass", "exempt")),
+        ({}, [slo(0.1)], "medium", "code", {"fix": FIX}, ("pass", "exempt")),
+        ({}, [slo(0.1)], "low", "docs", {"override": OVERRIDE}, ("pass", "override")),
+        ({}, [slo(0.1)], "medium", "code", {"override": REFUSED}, ("fail", "tier-blocks")),
+        ({}, [slo(0.9)], "medium", "code", {}, ("pass", "tier-allows")),
+        (
+            {},
+            [slo(0.9, alert="page"), slo(None, status="inconclusive")],
+            "low",
+            "code",
+            {},
+            ("inconclusive", "inconclusive"),
+        ),
+        (
+            {"on_inconclusive": "warn"},
+            [slo(0.9), slo(None, status="inconclusive")],
+            "low",
+            "code",
+            {},
+            ("warn", "inconclusive"),
+        ),
+        (
+            {"on_inconclusive": "warn"},
+            [slo(0.1), slo(None, status="inconclusive")],
+            "high",
+            "code",
+            {},
+            ("fail", "tier-blocks"),
+        ),
+        (
+            {"on_inconclusive": "warn"},
+            [slo(0.9, alert="page"), slo(None, status="inconclusive")],
+            "low",
+            "code",
+            {},
+            ("fail", "freeze"),
+        ),
+        (
+            {"on_inconclusive": "pass"},
+            [slo(0.9), slo(None, status="inconclusive")],
+            "low",
+            "code",
+            {},
+            ("pass", "tier-allows"),
+        ),
+        (
+            {"on_inconclusive": "pass"},
+            [slo(None, status="inconclusive")],
+            "high",
+            "code",
+            {},
+            ("pass", "inconclusive"),
+        ),
+        (
+            {"on_inconclusive": "warn"},
+            [slo(None, status="inconclusive")],
+            "high",
+            "code",
+            {},
+            ("warn", "inconclusive"),
+        ),
+        ({}, [], "low", "code", {}, ("pass", "no-budget")),
+        ({"mode": "advisory"}, [slo(0.9, alert="page")], "low", "code", {}, ("warn", "freeze")),
+    ],
+    ids=[
+        "freeze-over-an-allowing-tier",
+        "override-over-freeze-and-tier",
+        "exempt-over-freeze",
+        "verified-fix-is-the-exemption",
+        "override-over-exempt",
+        "ignored-override-is-context",
+        "tier-alone",
+        "inconclusive-fail-over-freeze",
+        "inconclusive-warn-makes-the-allowing-tier-a-warn",
+        "blocking-tier-decides-under-inconclusive-warn",
+        "freeze-decides-under-inconclusive-warn",
+        "inconclusive-pass-leaves-it-to-the-tier",
+        "inconclusive-pass-with-nothing-to-judge",
+        "inconclusive-warn-with-nothing-to-judge",
+        "no-slos",
+        "advisory-keeps-the-freeze-decisive",
+    ],
+)
+def test_exactly_one_reason_is_decisive(
+    config: dict[str, Any],
+    slos: list[SLOBudget],
+    risk: str,
+    category: str,
+    labels: dict[str, Override],
+    expected: tuple[str, str],
+) -> None:
+    decision = decide(gate(**config), service(*slos), change(risk, category), **labels)
+    assert (decision.outcome, *decisive(decision)) == expected
+
+
+def test_a_tier_that_did_not_decide_says_what_it_alone_would_do() -> None:
+    # The search service in the demo: a page alert freezes a medium-risk change at 82.7% left.
+    decision = decide(gate(), service(slo(0.827, alert="page")), change("medium"))
+    assert decision.outcome == "fail"
+    freeze, tier = decision.reasons
+    assert (freeze.code, freeze.decisive, tier.code, tier.decisive) == ("freeze", True, "tier-allows", False)
+    assert tier.message == (
+        "the tier alone would allow this medium-risk change: 82.7% budget left (above 50%) allows low, medium, high"
+    )
+    blocked = decide(gate(), service(slo(0.3)), change("high"), override=OVERRIDE).reasons[-1]
+    assert (
+        blocked.message
+        == "the tier alone would block this high-risk change: 30.0% budget left (above 25%) allows low"
+    )
+    deciding = decide(gate(), service(slo(0.9)), change("medium")).reasons[-1]
+    assert deciding.message == "90.0% budget left (above 50%) allows low, medium, high; change risk is medium"
+
+
+def test_every_combination_has_exactly_one_decisive_reason() -> None:
+    combos = 0
+    for on_inconclusive in ("fail", "warn", "pass"):
+        for mode in ("enforce", "advisory"):
+            for alert in ("none", "ticket", "page"):
+                for remaining in (0.9, 0.3, 0.1, None):
+                    for risk in ("low", "medium", "high"):
+                        for category in ("code", "docs"):
+                            for labels in ({}, {"override": OVERRIDE}, {"override": REFUSED}, {"fix": FIX}):
+                                slos = [slo(None, status="inconclusive")] if remaining is None else []
+                                slos += [slo(remaining or 0.5, alert=alert)] if remaining is not None else []
+                                config = gate(on_inconclusive=on_inconclusive, mode=mode, freeze_on="ticket")
+                                decision = decide(config, service(*slos), change(risk, category), **labels)
+                                assert len(decisive(decision)) == 1, decision
+                                combos += 1
+    assert combos == 3 * 2 * 3 * 4 * 3 * 2 * 4
