@@ -60,8 +60,8 @@ def check_reference(reference: str) -> str:
     if match is None:
         shown = reference if len(reference) <= 120 and reference.isprintable() else repr(reference[:120])
         raise PinError(
-            f"refusing image reference {shown}: expected docker://<registry>/<path>@sha256:<64 lowercase hex> "
-            "(a registry host, a lowercase path, no tag)"
+            f"refusing image reference {shown}: expected "
+            "docker://<registry>/<path>@sha256:<64 lowercase hex> (a registry host, a lowercase path, no tag)"
         )
     if len(match.group("name")) > MAX_NAME:
         raise PinError(f"refusing image reference: the name is longer than {MAX_NAME} characters")
