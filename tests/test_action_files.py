@@ -25,11 +25,12 @@ from gate.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 ACTION = ROOT / "action.yml"
+EXAMPLES = sorted((ROOT / "docs" / "examples").glob("*.y*ml"))
 WORKFLOWS = [
     ROOT / ".github" / "workflows" / "ci.yml",
     ROOT / ".github" / "workflows" / "self-test.yml",
     ROOT / ".github" / "workflows" / "release.yml",
-    ROOT / "docs" / "examples" / "deploy-gate.yml",
+    *EXAMPLES,  # every documented example goes through the same linters
 ]
 ACTIONLINT_DIR = ROOT / "tools" / "actionlint"
 
@@ -412,3 +413,68 @@ def test_example_deploys_only_after_the_gate() -> None:
     assert re.fullmatch(r"org/slo-gate@[0-9a-f]{40}", step["uses"])
     assert step["with"]["prometheus-token"] == "${{ secrets.PROMETHEUS_TOKEN }}"
     assert step["with"]["anthropic-api-key"] == "${{ secrets.ANTHROPIC_API_KEY }}"
+
+
+def test_every_example_is_linted_and_documented() -> None:
+    names = {path.name for path in EXAMPLES}
+    assert {"deploy-gate.yml", "pr-gate.yml", "pr-gate-fork.yml", "settle.yml"} <= names
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name in names:
+        assert f"docs/examples/{name}" in readme, f"docs/examples/{name} is not mentioned in README.md"
+
+
+def _gate_step(wf: dict[str, Any], job: str) -> dict[str, Any]:
+    return next(s for s in wf["jobs"][job]["steps"] if str(s.get("uses", "")).startswith("org/slo-gate@"))
+
+
+PR_TYPES = {"opened", "synchronize", "reopened", "labeled", "unlabeled"}
+
+
+def test_pr_example_gates_same_repository_pull_requests_with_every_input() -> None:
+    wf = _load(ROOT / "docs" / "examples" / "pr-gate.yml")
+    assert set(wf[True]) == {"pull_request"}
+    assert set(wf[True]["pull_request"]["types"]) >= PR_TYPES
+    assert wf["permissions"] == {}
+    job = wf["jobs"]["gate"]
+    assert job["if"] == "github.event.pull_request.head.repo.full_name == github.repository"
+    assert job["permissions"] == {"contents": "write", "pull-requests": "write"}
+    checkout = job["steps"][0]
+    assert checkout["uses"].startswith("actions/checkout@")
+    assert checkout["with"]["fetch-depth"] == 0
+    step = _gate_step(wf, "gate")
+    assert re.fullmatch(r"org/slo-gate@[0-9a-f]{40}", step["uses"])
+    assert set(step["with"]) == set(_load(ACTION)["inputs"]), "the example shows every input of action.yml"
+    assert step["with"]["prometheus-token"] == "${{ secrets.PROMETHEUS_TOKEN }}"
+    assert step["with"]["anthropic-api-key"] == "${{ secrets.ANTHROPIC_API_KEY }}"
+
+
+def test_fork_example_runs_nothing_from_the_pull_request() -> None:
+    """pull_request_target has secrets and a write token: only the base is checked out, nothing runs."""
+    wf = _load(ROOT / "docs" / "examples" / "pr-gate-fork.yml")
+    assert set(wf[True]) == {"pull_request_target"}
+    assert set(wf[True]["pull_request_target"]["types"]) >= PR_TYPES
+    assert wf["permissions"] == {}
+    job = wf["jobs"]["gate"]
+    assert job["if"] == "github.event.pull_request.head.repo.full_name != github.repository"
+    assert job["permissions"] == {"contents": "write", "pull-requests": "write"}
+    steps = job["steps"]
+    assert [s["uses"].split("@")[0] for s in steps] == ["actions/checkout", "org/slo-gate"]
+    assert not any("run" in s for s in steps)
+    checkout = steps[0].get("with") or {}
+    assert "ref" not in checkout and "repository" not in checkout, "only the base branch may be checked out"
+    pr_job = _load(ROOT / "docs" / "examples" / "pr-gate.yml")["jobs"]["gate"]
+    assert job["name"] != pr_job["name"], "two required checks, each skipped on the other's pull requests"
+
+
+def test_settle_example_runs_the_released_image_by_digest() -> None:
+    wf = _load(ROOT / "docs" / "examples" / "settle.yml")
+    assert "schedule" in wf[True]
+    job = wf["jobs"]["settle"]
+    assert job["permissions"] == {"contents": "write"}
+    step = next(s for s in job["steps"] if str(s.get("uses", "")).startswith("docker://"))
+    assert DIGEST_PINNED.match(step["uses"])
+    assert step["with"]["entrypoint"] == "/opt/slo-gate/bin/slo-gate"
+    assert 'ENTRYPOINT ["/opt/slo-gate/bin/slo-gate", "check"]' in (ROOT / "Dockerfile").read_text(
+        encoding="utf-8"
+    )
+    assert step["with"]["args"].startswith("audit settle --branch ")
