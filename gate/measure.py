@@ -7,12 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 from gate import budget, promql
 from gate.errors import DataError
 from gate.metrics import MetricsSource
-from gate.models import BURN_WINDOWS, QueryRecord, ServiceBudget, SLOBudget
+from gate.models import BURN_WINDOWS, QueryRecord, Sample, ServiceBudget, SLOBudget
 from gate.policy import SLO, LoadedPolicy, parse_duration
+
+if TYPE_CHECKING:
+    from gate.prometheus import RangeSeries
 
 
 def slo_windows(slo: SLO, at: float) -> tuple[budget.SLOWindow, list[promql.WindowSpec]]:
@@ -113,3 +118,93 @@ def budget_history(
         )
         history.append((t, 1.0 - (bad / total[t]) / allowed))
     return history
+
+
+# ---- over a span of time --------------------------------------------------------------------------
+
+MAX_POINTS_PER_QUERY = 10_000  # Prometheus refuses more than 11,000 points per series in one range query
+
+
+class RangeSource(Protocol):
+    def range(
+        self, expr: str, start: float, end: float, step: float, *, tenant: str | None = None
+    ) -> list[RangeSeries]: ...
+
+
+@dataclass(frozen=True)
+class SLOPoint:
+    """The SLO as `measure_slo` would have reported it at time `at` (same query, same math)."""
+
+    at: float
+    budget: SLOBudget
+
+
+def range_points(start: float, end: float, step: float) -> list[tuple[float, float]]:
+    """Split [start, end] into (start, end) chunks of at most MAX_POINTS_PER_QUERY steps each."""
+    if not (step > 0 and end >= start):
+        raise ValueError("a range needs step > 0 and end >= start")
+    chunks: list[tuple[float, float]] = []
+    span = step * (MAX_POINTS_PER_QUERY - 1)
+    at = start
+    while at <= end:
+        chunk_end = min(end, at + span)
+        chunks.append((at, chunk_end))
+        at = chunk_end + step
+    return chunks
+
+
+def measure_over(
+    slo: SLO,
+    source: RangeSource,
+    start: float,
+    end: float,
+    step: float,
+    tenant: str | None,
+    *,
+    windows: Sequence[str] = BURN_WINDOWS,
+) -> list[SLOPoint]:
+    """The SLO at every `step` from `start` to `end`: budget left (rolling windows), burn rates over
+    `windows` and the multiwindow alert, from range queries of the same batched expression the gate
+    sends (split to stay under the backend's points limit). One home for every "over time" figure:
+    a watcher's onset, a report's incidents and sparkline, a postmortem's span and peak.
+
+    A calendar SLO has no fixed window to slide, so its points carry burn rates and alerts only
+    (budget_remaining None). A step whose answer cannot be trusted is an inconclusive point, never a
+    healthy one; a query that fails raises DataError (the caller names what it was measuring).
+    """
+    specs = [promql.WindowSpec(w, w, parse_duration(w)) for w in windows]
+    rolling = isinstance(slo.window, str)
+    if rolling:
+        assert isinstance(slo.window, str)
+        seconds = parse_duration(slo.window)
+        specs.insert(0, promql.WindowSpec(budget.SLO_WINDOW, slo.window, seconds))
+        window = budget.SLOWindow(slo.window, seconds, seconds)
+    else:
+        window = budget.slo_window(slo.window, end)
+    spec = budget.SLOInput(
+        name=slo.name,
+        objective=slo.objective,
+        window=window,
+        min_events=0 if not rolling else slo.min_events,
+        events_per_second=not promql.uses_increase(slo.sli.total_query),
+    )
+    expr = promql.batch_query(slo.sli, specs)
+    by_time: dict[float, list[Sample]] = {}
+    for chunk_start, chunk_end in range_points(start, end, step):
+        for series in source.range(expr, chunk_start, chunk_end, step, tenant=tenant):
+            for t, value in series.values:
+                by_time.setdefault(round(t, 3), []).append(Sample(labels=series.labels, value=value))
+    points = []
+    for index in range(int((end - start) // step) + 1):
+        t = start + index * step
+        samples = by_time.get(round(t, 3), [])
+        try:
+            counts = promql.parse_batch(samples, slo.sli, specs)
+        except DataError as exc:
+            points.append(SLOPoint(t, budget.inconclusive(spec, exc.message)))
+        else:
+            point = budget.evaluate_slo(spec, counts)
+            if not rolling:
+                point = point.model_copy(update={"budget_remaining": None, "exhaustion_hours": None})
+            points.append(SLOPoint(t, point))
+    return points
