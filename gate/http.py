@@ -74,6 +74,7 @@ __all__ = [
 RETRY_STATUSES: Final = frozenset({408, 429, 500, 502, 503, 504})
 IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 _ERROR_BODY_BYTES: Final = 64 * 1024  # enough to explain a failure; never the whole payload
+_PARTIAL_WORD: Final = 8 * 1024  # the longest credential an error body's cut may split (a JWT fits)
 _WRITE_CHUNK: Final = 64 * 1024  # each piece of a request body gets its own share of the deadline
 _TOKEN_RE: Final = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")  # RFC 9110 field-name
 _DEFAULT_PORTS: Final = {"http": 80, "https": 443}
@@ -750,10 +751,7 @@ class HttpClient:
                         f"{subject}: the response exceeds the {limit}-byte limit (stopped reading)", None
                     )
                 chunks.append(chunk[: limit - (size - len(chunk))])
-                # The cut may split a secret, and a split secret no longer matches its mask: drop
-                # the last, partial word.
-                head = b"".join(chunks)
-                return head[: max(head.rfind(b" "), head.rfind(b"\n"), 0)]
+                return _drop_partial_word(b"".join(chunks))
             chunks.append(chunk)
         return b"".join(chunks)
 
@@ -838,6 +836,16 @@ class _Request:
     json: Any
     data: Mapping[str, str] | None
     headers: dict[str, str]
+
+
+def _drop_partial_word(head: bytes) -> bytes:
+    """The head of a body cut at a size limit, without the word the cut went through.
+
+    A secret split by the cut no longer matches its mask; it ends the head, so it goes with the
+    last word (or with the last 8 KiB when no separator is that close).
+    """
+    cut = max(head.rfind(sep) for sep in (b" ", b"\n", b"\t", b'"', b"'", b",", b";", b"<", b">"))
+    return head[:cut] if cut >= len(head) - _PARTIAL_WORD else head[: max(0, len(head) - _PARTIAL_WORD)]
 
 
 def _attempts(count: int) -> str:

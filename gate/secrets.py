@@ -33,7 +33,7 @@ _USERINFO: Final = re.compile(r"://[^/\s@]+@")
 # Any Authorization value, ours or not: a header line, JSON, a form field, a Python repr.
 _AUTH_VALUE: Final = re.compile(
     r"""(?i)\b((?:proxy-)?authorization["']?[ \t]{0,8}[:=][ \t]{0,8}["']?[ \t]{0,8}"""
-    r"""(?:(?:basic|bearer|token|digest|negotiate)[ \t]{1,8})?)[^\s"',;]+"""
+    r"""(?:(?:basic|bearer|token|digest|negotiate)[ \t]{1,8})?)[^\s"',;&]+"""
 )
 _BEARER: Final = re.compile(r"\b(Bearer[ \t]{1,8})[A-Za-z0-9._~+/-]+=*")
 _PCT: Final = re.compile(r"%[0-9A-F]{2}")

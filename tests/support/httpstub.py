@@ -277,11 +277,12 @@ class TrickleServer:
         self._sock.bind(("127.0.0.1", 0))
         self._sock.listen(8)
         self._sock.settimeout(0.05)
+        self._port = int(self._sock.getsockname()[1])
         self._thread = threading.Thread(target=self._serve, name="trickle", daemon=True)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._sock.getsockname()[1]}"
+        return f"http://127.0.0.1:{self._port}"
 
     @property
     def served(self) -> int:
