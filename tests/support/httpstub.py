@@ -14,6 +14,7 @@ test can count attempts even when the reply is a stall or a dropped connection.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import socket
 import threading
@@ -25,7 +26,11 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-__all__ = ["HTTPStub", "Recorded", "Reply", "TrickleServer", "closed_port"]
+import pytest
+
+from gate import http
+
+__all__ = ["HTTPStub", "Recorded", "Reply", "TrickleServer", "closed_port", "record_waits"]
 
 
 @dataclass(frozen=True)
@@ -337,3 +342,14 @@ class TrickleServer:
         self._stop.set()
         self._thread.join(timeout=5)
         self._sock.close()
+
+
+def record_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Every client built from here on (the CLI's too) records its retry waits instead of sleeping.
+
+    Replaces gate.http.PACING, the default the clients take when none is passed; returns the list
+    the waits go to, so a test can also check that retries happened.
+    """
+    waits: list[float] = []
+    monkeypatch.setattr(http, "PACING", dataclasses.replace(http.PACING, sleep=waits.append))
+    return waits
