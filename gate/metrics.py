@@ -23,13 +23,15 @@ from gate.models import Sample
 
 SNAPSHOT_FORMAT = "slo-gate-snapshot/v1"
 _MAX_SERIES_NAMED: Final = 5
+_NAME_CHARS: Final = 200  # a label value comes from outside: no message quotes all of a huge one
 
 
 def series_name(labels: Mapping[str, str]) -> str:
-    """`name{a="1", b="2"}`, as messages name a series."""
+    """`name{a="1", b="2"}`, as messages name a series: at most 200 characters."""
     name = labels.get("__name__", "")
     rest = ", ".join(f'{k}="{v}"' for k, v in sorted(labels.items()) if k != "__name__")
-    return f"{name}{{{rest}}}"
+    text = f"{name}{{{rest}}}"
+    return text if len(text) <= _NAME_CHARS else text[:_NAME_CHARS] + "…"
 
 
 def check_series(series: Iterable[tuple[Mapping[str, str], Iterable[float]]], *, query: str) -> None:

@@ -17,9 +17,12 @@ import pytest
 from click.testing import CliRunner, Result
 
 from gate.cli import main
+from gate.errors import DataError
 from gate.measure import slo_query
-from gate.models import BURN_WINDOWS
+from gate.metrics import Snapshot, SnapshotEntry, SnapshotSource
+from gate.models import BURN_WINDOWS, Sample
 from gate.policy import load_policy_file
+from gate.prometheus import PrometheusClient, PrometheusSettings
 from tests.support.httpstub import HTTPStub, Recorded, Reply
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -214,3 +217,38 @@ def test_a_deeply_nested_snapshot_file_is_a_usage_error(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.exit_code == 2, result.output
     assert "nested deeper than" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("labels", "value", "reason"),
+    [
+        (
+            {"slo_gate_part": "total:slo"},
+            "NaN",
+            'non-finite values (NaN/Inf) in 1 series: {slo_gate_part="total:slo"} = NaN',
+        ),
+        ({"": "x"}, "1", "malformed labels on a series: ['']"),
+        ({"bad\nname": "x"}, "1", "malformed labels on a series: ['bad\\nname']"),
+        ({"a": "x" * 500}, "+Inf", 'non-finite values (NaN/Inf) in 1 series: {a="' + "x" * 196 + "… = +Inf"),
+    ],
+    ids=["nan", "empty-name", "control-name", "huge-value"],
+)
+def test_replayed_and_live_answers_share_one_validation(
+    labels: dict[str, str], value: str, reason: str
+) -> None:
+    snapshot = Snapshot(
+        evaluated_at=AT,
+        queries=[SnapshotEntry(expr="q", samples=[Sample(labels=labels, value=float(value))])],
+    )
+    with pytest.raises(DataError) as replayed:
+        SnapshotSource(snapshot).instant("q", AT)
+    result = [{"metric": labels, "value": [AT, value]}]
+    payload = {"status": "success", "data": {"resultType": "vector", "result": result}}
+    with (
+        HTTPStub(default=Reply.json(payload)) as stub,
+        PrometheusClient(PrometheusSettings(url=stub.url)) as client,
+        pytest.raises(DataError) as live,
+    ):
+        client.instant("q", AT)
+    assert replayed.value.message == reason
+    assert live.value.message == reason
