@@ -12,7 +12,8 @@ Rules, each enforced here and nowhere else:
 
 - The deadline bounds the whole exchange. Connecting, TLS and every socket read and write (response
   headers included) get at most the time left, so a server trickling one byte at a time cannot hold
-  a run past it; no retry sleeps into a deadline it would miss.
+  a run past it; no retry sleeps into a deadline it would miss. (Name resolution is the exception:
+  the system resolver cannot be interrupted; it is bounded by its own timeouts.)
 - Credentials go only to the endpoint's origin: redirects are never followed (reported with the
   target's scheme://host/path only), an absolute URL on another origin is refused, and a base URL
   carrying userinfo is refused.
