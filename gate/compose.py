@@ -49,8 +49,6 @@ __all__ = [
 ]
 
 DEFAULT_POLICY_PATH = Path("policies")
-# What clients sleep with between retries; tests replace it so a retry never waits (tests/support/cli.py).
-default_sleep: Callable[[float], None] = time.sleep
 
 
 @dataclass(frozen=True)
@@ -83,7 +81,6 @@ class Runtime:
         self.say = say  # output that must come first (Actions' ::add-mask:: lines), to stdout
         self.warn = warn  # a problem that does not stop the command, to stderr
         self.clock = clock
-        self.sleep = default_sleep  # read at construction, so a test's replacement applies
         self._github: GitHubClient | None = None
         self._github_built = False
         self._context: GitHubContext | None = None
@@ -120,7 +117,7 @@ class Runtime:
 
                 context = self.github_context()
                 api_url = context.api_url if context is not None else "https://api.github.com"
-                self._github = GitHubClient(token, api_url=api_url, sleep=self.sleep)
+                self._github = GitHubClient(token, api_url=api_url)
                 self._closers.append(self._github.close)
         return self._github
 
@@ -172,8 +169,7 @@ class Runtime:
                 headers=tuple(parse_header(line) for line in [*lines, *settings.headers]),
                 deadline=settings.timeout,
                 concurrency=settings.concurrency,
-            ),
-            sleep=self.sleep,
+            )
         )
         self._closers.append(client.close)
         return client, f"prometheus {redact_url(settings.prometheus_url)}", None

@@ -1,22 +1,61 @@
-"""Where metrics come from: the MetricsSource interface, a recorder, and a snapshot replayer.
+"""Where metrics come from: the MetricsSource interface, a recorder, a snapshot replayer, and the
+checks every answer gets whichever source it comes from.
 
 A snapshot holds the answers to the exact batched queries of one run, so `slo-gate demo` and
-`--metrics-snapshot` replay the real pipeline with no network.
+`--metrics-snapshot` replay the real pipeline with no network. A replayed answer is validated like a
+live one (`check_series`: well-formed labels, finite values), so a snapshot holding NaN makes that
+SLO inconclusive with the reason, never "nan% left". A snapshot file is parsed with bounded depth.
 """
 
 from __future__ import annotations
 
-import json
+import math
 import threading
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Protocol
+from typing import Final, Protocol
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from gate import safejson
 from gate.errors import DataError, UsageError
 from gate.models import Sample
 
 SNAPSHOT_FORMAT = "slo-gate-snapshot/v1"
+_MAX_SERIES_NAMED: Final = 5
+_NAME_CHARS: Final = 200  # a label value comes from outside: no message quotes all of a huge one
+
+
+def series_name(labels: Mapping[str, str]) -> str:
+    """`name{a="1", b="2"}`, as messages name a series: at most 200 characters."""
+    name = labels.get("__name__", "")
+    rest = ", ".join(f'{k}="{v}"' for k, v in sorted(labels.items()) if k != "__name__")
+    text = f"{name}{{{rest}}}"
+    return text if len(text) <= _NAME_CHARS else text[:_NAME_CHARS] + "…"
+
+
+def check_series(series: Iterable[tuple[Mapping[str, str], Iterable[float]]], *, query: str) -> None:
+    """The checks every answer gets, live or replayed: label names are non-empty printable text and
+    every value is finite. Raises DataError naming up to five offending series."""
+    bad = []
+    for labels, values in series:
+        if not all(
+            isinstance(k, str) and k and k.isprintable() and isinstance(v, str) for k, v in labels.items()
+        ):
+            raise DataError(f"malformed labels on a series: {sorted(labels)!r:.200}", query=query)
+        odd = sorted({_fmt_value(v) for v in values if not math.isfinite(v)})
+        if odd:
+            bad.append(f"{series_name(labels)} = {'/'.join(odd)}")
+    if bad:
+        named = "; ".join(bad[:_MAX_SERIES_NAMED])
+        more = f" (and {len(bad) - _MAX_SERIES_NAMED} more)" if len(bad) > _MAX_SERIES_NAMED else ""
+        raise DataError(f"non-finite values (NaN/Inf) in {len(bad)} series: {named}{more}", query=query)
+
+
+def _fmt_value(value: float) -> str:
+    if math.isnan(value):
+        return "NaN"
+    return "+Inf" if value > 0 else "-Inf"
 
 
 class MetricsSource(Protocol):
@@ -77,9 +116,10 @@ class SnapshotSource:
     @classmethod
     def from_text(cls, text: str, *, label: str) -> SnapshotSource:
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise UsageError(f"{label}:{exc.lineno}: not a JSON metrics snapshot: {exc.msg}") from exc
+            # NaN/Infinity load as floats so that check_series names them per query.
+            data = safejson.loads(text, constants=True)
+        except safejson.JSONError as exc:
+            raise UsageError(f"{label}: not a JSON metrics snapshot: {exc}") from None
         try:
             snapshot = Snapshot.model_validate(data)
         except ValidationError as exc:
@@ -104,6 +144,8 @@ class SnapshotSource:
                 f"{self._label} was recorded at {self.snapshot.evaluated_at:.0f}, not {at:.0f}", query=expr
             )
         try:
-            return list(self._answers[(expr, tenant)])
+            samples = list(self._answers[(expr, tenant)])
         except KeyError:
             raise DataError(f"{self._label} holds no answer for this query", query=expr) from None
+        check_series(((s.labels, (s.value,)) for s in samples), query=expr)
+        return samples

@@ -16,7 +16,7 @@ from tests.promfixture.server import FixturePrometheus
 from tests.support.cli import run_cli
 from tests.support.fake_github import FakeGitHub
 from tests.support.git import git
-from tests.support.httpstub import Reply
+from tests.support.httpstub import Reply, record_waits
 from tests.support.runner import github_outputs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -227,6 +227,7 @@ def test_an_api_failure_never_honours_an_override(
     prometheus: FixturePrometheus,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    waits = record_waits(monkeypatch)  # GitHub's 500s are retried without sleeping
     number = json.loads(EVENT.read_text("utf-8"))["number"]
     gh.timelines[(REPO, number)].append(FakeGitHub.labeled(OVERRIDE, "alice", AFTER))
     gh.route(
@@ -240,6 +241,7 @@ def test_an_api_failure_never_honours_an_override(
     report = json.loads((Path(env["RUNNER_TEMP"]) / "slo-gate-report.json").read_text("utf-8"))
     assert report["override"]["honoured"] is False and "could not verify" in report["override"]["reason"]
     assert result.exit_code == 1
+    assert waits
 
 
 @pytest.mark.parametrize(

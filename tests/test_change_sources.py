@@ -17,7 +17,7 @@ from tests.promfixture.server import FixturePrometheus
 from tests.support.cli import run_cli
 from tests.support.fake_github import FakeGitHub
 from tests.support.git import git
-from tests.support.httpstub import Reply
+from tests.support.httpstub import Reply, record_waits
 
 ROOT = Path(__file__).resolve().parent.parent
 WEBHOOKS = ROOT / "tests" / "data" / "github-webhooks"
@@ -124,8 +124,9 @@ def test_without_history_the_change_comes_from_the_api(tmp_path: Path) -> None:
 
 
 def test_an_unreadable_change_is_judged_high_not_skipped(
-    prometheus: FixturePrometheus, tmp_path: Path
+    prometheus: FixturePrometheus, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    record_waits(monkeypatch)  # GitHub's 500s are retried without sleeping
     workspace = tmp_path / "ws"
     workspace.mkdir()
     git(workspace, "init", "-q")

@@ -15,7 +15,7 @@ from click.testing import Result
 
 from tests.promfixture.server import FixturePrometheus
 from tests.support.cli import run_cli
-from tests.support.httpstub import closed_port
+from tests.support.httpstub import closed_port, record_waits
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICIES = ROOT / "policies"
@@ -206,7 +206,8 @@ def test_status_formats(prometheus: FixturePrometheus) -> None:
     assert "| availability | 99.9% | 30d |" in markdown
 
 
-def test_unreachable_prometheus_is_inconclusive_exit_3() -> None:
+def test_unreachable_prometheus_is_inconclusive_exit_3(monkeypatch: pytest.MonkeyPatch) -> None:
+    waits = record_waits(monkeypatch)  # the retries back off without sleeping
     result = run(
         "check", "--policy", str(POLICIES / "checkout.yaml"), "--prometheus-url", f"http://127.0.0.1:{closed_port()}",
         "--at", "1792497600", "--risk", "low", "--timeout", "3", "--format", "json",
@@ -218,6 +219,7 @@ def test_unreachable_prometheus_is_inconclusive_exit_3() -> None:
     assert all(s["status"] == "inconclusive" for s in checkout["slos"])
     assert "127.0.0.1" in checkout["slos"][0]["reason"]
     assert "label_replace" in checkout["slos"][0]["query"]
+    assert waits  # connection failures were retried
 
 
 @pytest.mark.parametrize(

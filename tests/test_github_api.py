@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,9 +11,10 @@ import pytest
 from gate import __version__
 from gate.errors import ExternalError, UsageError
 from gate.github import api
-from gate.github.api import GitHubClient, PullFile
+from gate.github.api import GitHubClient, GitHubHTTPError, PullFile
+from gate.http import Deadline
 from tests.support.fake_github import FakeGitHub
-from tests.support.httpstub import Recorded, Reply, closed_port
+from tests.support.httpstub import Recorded, Reply, TrickleServer, closed_port
 
 TOKEN = "ghs_s3cretT0kenValue1234567890"
 REPO = "octo-org/app.v2"
@@ -226,7 +228,9 @@ def test_connection_errors_are_retried() -> None:
     with client, pytest.raises(ExternalError) as caught:
         client.pull_request(REPO, 1)
     assert len(waits.waits) == 2
-    assert "connection failed" in str(caught.value)
+    assert str(caught.value) == (
+        f"GitHub API GET /repos/{REPO}/pulls/1: cannot connect: connection refused (gave up after 3 attempts)"
+    )
     assert TOKEN not in str(caught.value)
 
 
@@ -447,3 +451,51 @@ def test_the_token_never_shows(gh: FakeGitHub) -> None:
     client.close()
     assert all(TOKEN not in text for text in texts)
     assert "token *** is bad" in texts[0]
+
+
+# -- issue 9 regressions: retry classes, the deadline, masking ------------------------------------
+
+
+@pytest.mark.parametrize("status", [400, 401, 404, 422, 501])
+def test_answers_another_attempt_cannot_fix_are_not_retried(
+    gh: FakeGitHub, waits: Waits, status: int
+) -> None:
+    gh.add_pull(REPO, 1)
+    gh.fail_next(Reply.json({"message": "no"}, status=status))
+    with client_for(gh, waits) as client, pytest.raises(GitHubHTTPError) as caught:
+        client.pull_request(REPO, 1)
+    assert caught.value.status == status
+    assert len(gh.requests) == 1
+    assert waits.waits == []
+
+
+@pytest.mark.parametrize("status", [408, 500, 502, 503, 504])
+def test_transient_answers_are_retried(gh: FakeGitHub, waits: Waits, status: int) -> None:
+    gh.add_pull(REPO, 1)
+    gh.fail_next(Reply.json({"message": "busy"}, status=status))
+    with client_for(gh, waits) as client:
+        assert client.pull_request(REPO, 1)["number"] == 1
+    assert len(gh.requests) == 2
+    assert len(waits.waits) == 1 and 0.5 <= waits.waits[0] <= 1.0
+
+
+def test_a_trickling_server_is_cut_off_by_the_deadline(waits: Waits) -> None:
+    clock = iter(range(10_000))  # one second passes per socket operation
+    deadline = Deadline(3, clock=lambda: float(next(clock)))
+    with TrickleServer(interval=0.01, limit=2000) as server:
+        client = GitHubClient(TOKEN, api_url=server.url, timeout=5, sleep=waits, deadline=deadline)
+        with client, pytest.raises(ExternalError) as caught:
+            client.pull_request(REPO, 1)
+        served = server.served
+    assert "deadline of 3 s exceeded" in str(caught.value)
+    assert served < server.limit
+    assert waits.waits == []
+
+
+def test_a_basic_credential_in_a_body_is_masked_too(gh: FakeGitHub) -> None:
+    encoded = base64.b64encode(f"x-access-token:{TOKEN}".encode()).decode()
+    gh.fail_next(Reply.json({"message": f"bad Authorization: Basic {encoded} ({TOKEN})"}, status=401))
+    with client_for(gh) as client, pytest.raises(GitHubHTTPError) as caught:
+        client.pull_request(REPO, 1)
+    assert encoded not in str(caught.value)
+    assert TOKEN not in str(caught.value)

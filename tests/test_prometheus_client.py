@@ -11,9 +11,10 @@ import pytest
 
 from gate import __version__
 from gate.errors import DataError, UsageError
+from gate.http import Pacing
 from gate.models import Sample
 from gate.prometheus import PrometheusClient, PrometheusSettings, RangeSeries, parse_header
-from tests.support.httpstub import HTTPStub, Recorded, Reply, closed_port
+from tests.support.httpstub import HTTPStub, Recorded, Reply, TrickleServer, closed_port
 
 EXPR = 'sum(rate(http_requests_total{job="api"}[5m]))'
 AT = 1_700_000_000.0
@@ -181,7 +182,10 @@ def test_refused_connection_names_the_url_after_retries(fake: FakeTime) -> None:
     port = closed_port()
     with make_client(f"http://127.0.0.1:{port}/prom", fake, retries=2) as client:
         error = query_error(client)
-    assert f"cannot connect to http://127.0.0.1:{port}/prom/api/v1/query: connection refused" in str(error)
+    assert (
+        f"Prometheus POST http://127.0.0.1:{port}/prom/api/v1/query: cannot connect: connection refused"
+        in str(error)
+    )
     assert "gave up after 3 attempts" in str(error)
     assert len(fake.sleeps) == 2
 
@@ -203,7 +207,7 @@ def test_503_forever_gives_up_after_retries_plus_one(fake: FakeTime) -> None:
         error = query_error(c)
         assert len(stub.requests) == 3
     assert str(error) == (
-        f"HTTP 503 Service Unavailable from {stub.url}/api/v1/query: "
+        f"Prometheus POST {stub.url}/api/v1/query: HTTP 503 Service Unavailable: "
         "timeout: query timed out in expression evaluation (gave up after 3 attempts)"
         f" (query: {EXPR})"
     )
@@ -309,7 +313,8 @@ def test_stall_longer_than_read_timeout(stub: HTTPStub) -> None:
     with make_client(stub.url, read_timeout=0.3, retries=0) as client:
         error = query_error(client)
     assert error.message == (
-        f"timeout waiting for {stub.url}/api/v1/query (limit 0.3 s) (gave up after 1 attempt)"
+        f"Prometheus POST {stub.url}/api/v1/query: timed out waiting for the response (limit 0.3 s) "
+        "(gave up after 1 attempt)"
     )
     assert len(stub.requests) == 1
 
@@ -321,21 +326,29 @@ def test_deadline_cuts_off_retries(fake: FakeTime) -> None:
         # Attempts at t=0, 4, 8; the next would start at 12 > 10.
         assert len(stub.requests) == 3
     assert fake.sleeps == [4.0, 4.0]
-    assert error.message.startswith("deadline of 10 s exceeded after 3 attempts; last error: HTTP 503")
+    assert error.message.startswith(
+        f"Prometheus POST {stub.url}/api/v1/query: deadline of 10 s exceeded after 3 attempts; "
+        "last error: HTTP 503 Service Unavailable: overloaded"
+    )
 
 
 def test_deadline_caps_each_attempt_timeout(stub: HTTPStub) -> None:
     stub.enqueue(Reply.stalled(30), Reply.stalled(30))
     with make_client(stub.url, read_timeout=30, deadline=0.4, retries=3) as client:
         error = query_error(client)
-    assert error.message.startswith("deadline of 0.4 s exceeded after 1 attempt; last error: timeout waiting")
+    assert error.message.startswith(
+        f"Prometheus POST {stub.url}/api/v1/query: deadline of 0.4 s exceeded after 1 attempt; "
+        "last error: timed out waiting for the response"
+    )
     assert len(stub.requests) == 1
 
 
 def test_spent_deadline_sends_nothing(stub: HTTPStub, fake: FakeTime) -> None:
     with make_client(stub.url, fake, deadline=5) as client:
         fake.now = 6
-        assert query_error(client).message == "deadline of 5 s exceeded before the first attempt"
+        assert query_error(client).message == (
+            f"Prometheus POST {stub.url}/api/v1/query: deadline of 5 s exceeded before the first attempt"
+        )
     assert stub.requests == []
 
 
@@ -345,7 +358,7 @@ def test_response_over_size_limit(stub: HTTPStub, chunked: bool) -> None:
     stub.enqueue(Reply.text(big, content_type="application/json", chunked=chunked))
     with make_client(stub.url, max_response_bytes=100_000) as client:
         error = query_error(client)
-    assert "exceeds the limit of 100000 bytes (max_response_bytes" in error.message
+    assert "exceeds the 100000-byte limit (" in error.message
     assert ("Content-Length" in error.message) is not chunked
 
 
@@ -354,7 +367,7 @@ def test_redirect_is_reported_not_followed(stub: HTTPStub) -> None:
     with make_client(stub.url, retries=3) as client:
         error = query_error(client)
     assert error.message == (
-        f"{stub.url}/api/v1/query redirects (HTTP 302 to /login); redirects are not followed: "
+        f"Prometheus POST {stub.url}/api/v1/query: HTTP 302 redirect to /login; redirects are not followed: "
         "point the Prometheus URL at the final address"
     )
     assert [r.path for r in stub.requests] == ["/api/v1/query"]
@@ -463,3 +476,107 @@ def test_secrets_never_appear_in_errors_or_reprs(fake: FakeTime) -> None:
         assert PASSWORD not in text
     assert "X-Team', 'sre'" in repr(basic) or "X-Team', 'sre'" in texts[3]
     assert "token='***'" in texts[3]
+
+
+# -- issue 9 regressions: the deadline bounds the whole exchange; retry classes; hostile answers ----
+
+
+class Ticking:
+    """A clock that moves `step` seconds each time it is read: time passes per socket operation."""
+
+    def __init__(self, step: float) -> None:
+        self.step = step
+        self.now = 0.0
+        self.reads = 0
+
+    def __call__(self) -> float:
+        self.reads += 1
+        self.now += self.step
+        return self.now
+
+
+def test_headers_trickled_a_byte_at_a_time_cannot_outlive_the_deadline(fake: FakeTime) -> None:
+    # Each byte arrives well within the read timeout, so only a deadline over the whole exchange
+    # (headers included) ends the wait; the ticking clock makes "the deadline passed" deterministic.
+    ticking = Ticking(step=0.25)
+    with TrickleServer(interval=0.01, limit=2000) as server:
+        settings = PrometheusSettings(url=server.url, read_timeout=5, deadline=3, retries=2)
+        with PrometheusClient(settings, clock=ticking, sleep=fake.sleep) as client:
+            error = query_error(client)
+        served = server.served
+    assert "deadline of 3 s exceeded" in error.message
+    assert "timed out waiting for the response" in error.message
+    assert served < server.limit  # the client hung up long before the server ran out of bytes
+    assert server.connections == 1  # and did not retry into a spent deadline
+    assert fake.sleeps == []
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 422, 501])
+def test_answers_another_attempt_cannot_fix_are_not_retried(
+    stub: HTTPStub, fake: FakeTime, status: int
+) -> None:
+    stub.enqueue(Reply.text("no", status=status), ok("vector", []))
+    with make_client(stub.url, fake, retries=3) as client:
+        error = query_error(client)
+    assert f"HTTP {status}" in error.message
+    assert "gave up" not in error.message
+    assert len(stub.requests) == 1
+    assert fake.sleeps == []
+
+
+@pytest.mark.parametrize("status", [408, 429, 500, 502, 503, 504])
+def test_transient_answers_are_retried(stub: HTTPStub, fake: FakeTime, status: int) -> None:
+    stub.enqueue(Reply.text("busy", status=status), ok("scalar", [AT, "2"]))
+    with make_client(stub.url, fake, retries=3, backoff=0.5) as client:
+        assert client.instant(EXPR, AT) == [Sample(labels={}, value=2.0)]
+    assert len(stub.requests) == 2
+    assert len(fake.sleeps) == 1 and 0.25 <= fake.sleeps[0] <= 0.5
+
+
+def test_retry_after_as_an_http_date_is_measured_against_the_injected_wall_clock(
+    stub: HTTPStub, fake: FakeTime
+) -> None:
+    wall = 1_700_000_000.0  # Tue, 14 Nov 2023 22:13:20 GMT
+    stub.enqueue(
+        Reply.text("later", status=503, headers={"Retry-After": "Tue, 14 Nov 2023 22:13:29 GMT"}),
+        ok("vector", []),
+    )
+    pacing = Pacing(sleep=fake.sleep, monotonic=fake.clock, now=lambda: wall, jitter=lambda a, b: b)
+    with PrometheusClient(PrometheusSettings(url=stub.url), pacing=pacing) as client:
+        assert client.instant(EXPR, AT) == []
+    assert fake.sleeps == [9.0]
+
+
+def test_retry_after_beyond_the_deadline_fails_at_once(stub: HTTPStub, fake: FakeTime) -> None:
+    stub.enqueue(Reply.text("later", status=429, headers={"Retry-After": "600"}), ok("vector", []))
+    with make_client(stub.url, fake, retries=3, deadline=60) as client:
+        error = query_error(client)
+    assert error.message.startswith(f"Prometheus POST {stub.url}/api/v1/query: deadline of 60 s exceeded")
+    assert len(stub.requests) == 1
+    assert fake.sleeps == []
+
+
+def test_basic_auth_echoed_in_an_error_is_masked_in_every_form(stub: HTTPStub) -> None:
+    credential = base64.b64encode(f"reader:{PASSWORD}".encode()).decode()
+    echo = f"Authorization: Basic {credential}; bare {credential}; user reader:{PASSWORD}"
+    stub.enqueue(Reply.text(echo, status=401))
+    settings = PrometheusSettings(url=stub.url, basic_auth=("reader", PASSWORD))
+    with PrometheusClient(settings) as client:
+        error = query_error(client)
+    assert stub.requests[0].header("authorization") == f"Basic {credential}"
+    assert credential not in str(error)
+    assert PASSWORD not in str(error)
+    assert "Authorization: Basic ***" in error.message
+
+
+@pytest.mark.parametrize("path", ["/api/v1/query", "/api/v1/query_range"])
+def test_json_nested_deeper_than_the_parser_allows_is_a_data_error(path: str) -> None:
+    hostile = Reply.text(b"[" * 400_000, content_type="application/json")
+    with HTTPStub(default=hostile) as stub, make_client(stub.url) as client:
+        with pytest.raises(DataError, match="nested deeper than 64 levels"):
+            if path.endswith("range"):
+                client.range(EXPR, AT - 60, AT, 60)
+            else:
+                client.instant(EXPR, AT)
+        assert len(stub.requests) == 1  # garbage is not retried
+        assert stub.requests[0].path == path

@@ -1,9 +1,10 @@
 """A small synchronous GitHub REST client: pull requests, their files and commits, issue comments,
 the issue timeline, collaborator permissions and labels.
 
-Built to be extended (comments, timeline, permissions): every call goes through `_send`, which owns
-retries, rate limits, size caps and error texts, and every path is built by `_repo_path` from
-validated parts. GitHub Enterprise Server works by passing its API root (`https://host/api/v3`).
+Built to be extended (comments, timeline, permissions): every call goes through gate.http (deadline,
+retries, size caps, masking, error texts) via `_call`, with GitHub's own reading of rate limits in
+`_GitHubRules`; every path is built by `_repo_path` from validated parts. GitHub Enterprise Server
+works by passing its API root (`https://host/api/v3`).
 
 Safety rules, each enforced here rather than left to callers:
 
@@ -11,30 +12,44 @@ Safety rules, each enforced here rather than left to callers:
   `Link` to another scheme, host or port stops the walk with an ExternalError.
 - The token never appears in `repr`, in error texts or in anything else this module produces.
 - Response bodies are capped; a body that is not JSON is an ExternalError, never a partial result.
+- Every call ends by a deadline (`deadline`, shared with the run, or a budget per call), however
+  slowly the server answers.
 - A POST (it creates something) is not retried after an ambiguous failure (a timeout, a 5xx): the
   first attempt may have landed, and a second would create a duplicate. Rate limits are still waited
-  out, since GitHub refused those requests outright.
+  out (up to `max_wait`), since GitHub refused those requests outright.
+- An answer no retry would change (4xx, 501) is a GitHubHTTPError with its status; one GitHub may
+  change its mind about (5xx after every retry, a rate limit longer than `max_wait`) is an
+  ExternalError.
 """
 
 from __future__ import annotations
 
-import email.utils
-import json
+import dataclasses
 import math
-import random
 import re
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC
 from types import TracebackType
 from typing import Any, Final, TypeGuard
 from urllib.parse import quote, unquote
 
 import httpx
 
-from gate import __version__
+from gate import http, safejson
 from gate.errors import ExternalError, UsageError
+from gate.http import (
+    Deadline,
+    Endpoint,
+    HttpClient,
+    HttpFailure,
+    Reply,
+    RetryPolicy,
+    StatusRules,
+    Verdict,
+    location,
+    parse_retry_after,
+)
+from gate.secrets import MASK
 from gate.times import iso
 
 __all__ = [
@@ -54,12 +69,9 @@ _PER_PAGE: Final = 100  # the maximum GitHub accepts
 
 _API_VERSION: Final = "2022-11-28"
 _MAX_BODY_BYTES: Final = 32 * 1024 * 1024
-_ERROR_BODY_BYTES: Final = 64 * 1024  # enough for GitHub's error JSON; never the whole payload
 _MAX_PAGES: Final = 1000  # a server that never stops paginating must not keep us here forever
-_MESSAGE_CHARS: Final = 200
 _BACKOFF: Final = 1.0  # seconds before the first retry of a 5xx or connection error, doubled after
 _SECONDARY_WAIT: Final = 60.0  # GitHub: "otherwise, wait for at least one minute before retrying"
-_MASK: Final = "***"
 
 # Owner and repository names as GitHub allows them; "." and ".." are refused separately.
 _NAME: Final = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
@@ -130,24 +142,50 @@ def _segment(text: str, what: str) -> str:
     return quote(text, safe="")
 
 
-class _Retryable(Exception):
-    """An attempt failed in a way a later attempt may fix; `wait` is what the server asked for.
+class _GitHubRules(StatusRules):
+    """GitHub's rate limits, as its documentation describes them.
 
-    `unsent`: the request never reached the server (no connection), so even a POST may be retried.
+    `retry-after` wins; else `x-ratelimit-remaining: 0` means wait until `x-ratelimit-reset`; else a
+    429, or a 403 saying "rate limit" (secondary), means a minute. A 403 that is none of these is a
+    permission problem and is not retried. Waiting longer than `max_wait` fails at once, naming the
+    reset time. Rate-limited requests were refused outright, so even a POST is sent again.
     """
 
-    def __init__(self, message: str, wait: float | None = None, *, unsent: bool = False) -> None:
-        super().__init__(message)
-        self.message = message
-        self.wait = wait
-        self.unsent = unsent
+    def __init__(self, max_wait: float) -> None:
+        self._max_wait = max_wait
+
+    def verdict(self, method: str, reply: Reply, now: float, policy: RetryPolicy) -> Verdict:
+        wait = self._rate_limit_wait(reply, now)
+        if wait is None:
+            return super().verdict(method, reply, now, policy)
+        if wait > self._max_wait:
+            return Verdict.give_up(
+                f"; the rate limit resets at {iso(now + wait)} (in {math.ceil(wait)} s), "
+                f"longer than the {self._max_wait:g} s this run may wait"
+            )
+        return Verdict.again(wait, refused=True)
+
+    def _rate_limit_wait(self, reply: Reply, now: float) -> float | None:
+        if reply.status not in (403, 429):
+            return None
+        retry_after = parse_retry_after(reply.headers.get("retry-after"), now)
+        if retry_after is not None:
+            return retry_after
+        reset = reply.headers.get("x-ratelimit-reset", "").strip()
+        if reply.headers.get("x-ratelimit-remaining", "").strip() == "0" and reset.isdigit():
+            return max(0.0, int(reset) - now)
+        if reply.status == 429 or "rate limit" in _github_message(reply.body).lower():
+            return _SECONDARY_WAIT
+        return None
 
 
 class GitHubClient:
     """Synchronous GitHub REST client. Use as a context manager or call `close()`.
 
     `sleep` exists so tests can record retry waits instead of sleeping; `clock` (unix seconds) so they
-    can pin the time `x-ratelimit-reset` is measured against.
+    can pin the time `x-ratelimit-reset` is measured against; `pacing` sets both and more (default:
+    gate.http.PACING). `deadline` is shared with the rest of the run; each call also gets its own
+    budget, enough for every attempt and every wait the settings allow.
     """
 
     def __init__(
@@ -159,8 +197,10 @@ class GitHubClient:
         max_retries: int = 3,
         max_wait: float = 60.0,
         transport: httpx.BaseTransport | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] | None = None,
+        clock: Callable[[], float] | None = None,
+        pacing: http.Pacing | None = None,
+        deadline: Deadline | None = None,
     ) -> None:
         base = _check_api_url(api_url)
         if not (timeout > 0 and math.isfinite(timeout)):
@@ -176,25 +216,38 @@ class GitHubClient:
         self._base_url = httpx.URL(self._base)
         self._origin = _origin(self._base_url)
         self._token = token
-        self._max_retries = max_retries
-        self._max_wait = max_wait
-        self._sleep = sleep
-        self._clock = clock
-        headers = {
-            "Accept": "application/vnd.github+json",
-            "X-GitHub-Api-Version": _API_VERSION,
-            "User-Agent": f"slo-gate/{__version__}",
-        }
-        if token is not None:
-            headers["Authorization"] = f"Bearer {token}"
-        self._http = httpx.Client(
-            headers=headers, follow_redirects=False, transport=transport, timeout=httpx.Timeout(timeout)
+        pace = pacing or http.PACING
+        if sleep is not None:
+            pace = dataclasses.replace(pace, sleep=sleep)
+        if clock is not None:
+            pace = dataclasses.replace(pace, now=clock)
+        endpoint = Endpoint(
+            url=self._base,
+            name="GitHub API",
+            headers=(
+                ("Accept", "application/vnd.github+json"),
+                ("X-GitHub-Api-Version", _API_VERSION),
+            ),
+            token=token,
+            show_path=True,
+            connect_timeout=timeout,
+            read_timeout=timeout,
+            retry=RetryPolicy(retries=max_retries, backoff=_BACKOFF, max_backoff=max_wait, max_wait=max_wait),
+            max_response_bytes=_MAX_BODY_BYTES,
+        )
+        self._http = HttpClient(
+            endpoint,
+            deadline=deadline,
+            call_deadline=(timeout + max_wait) * (max_retries + 1),
+            pacing=pace,
+            rules=_GitHubRules(max_wait),
+            transport=transport,
         )
         self._login: str | None = None
         self._login_known = False
 
     def __repr__(self) -> str:
-        return f"GitHubClient(api_url={self._base!r}, token={None if self._token is None else _MASK!r})"
+        return f"GitHubClient(api_url={self._base!r}, token={None if self._token is None else MASK!r})"
 
     def close(self) -> None:
         self._http.close()
@@ -213,7 +266,7 @@ class GitHubClient:
     # -- generic calls ---------------------------------------------------------------------------
     def get_json(self, path: str, params: Mapping[str, str | int] | None = None) -> Any:
         """GET an API path (relative to `api_url`, e.g. `/repos/o/r/pulls/1`) and return its JSON."""
-        payload, _ = self._send("GET", self._url(path), params)
+        payload, _ = self._call("GET", self._url(path), params)
         return payload
 
     def paginate(
@@ -227,9 +280,9 @@ class GitHubClient:
         items: list[Any] = []
         query: Mapping[str, str | int] | None = params
         for _ in range(_MAX_PAGES):
-            payload, headers = self._send("GET", url, query)
+            payload, headers = self._call("GET", url, query)
             if not isinstance(payload, list):
-                raise self._fail(f"GitHub API GET {self._shown(url)}: expected a JSON array (a list page)")
+                raise self._fail(f"{self._shown(url)}: expected a JSON array (a list page)")
             items.extend(payload)
             if max_items is not None and len(items) >= max_items:
                 return items[:max_items]
@@ -238,13 +291,11 @@ class GitHubClient:
                 return items
             next_url = self._check_next(following, url)
             if next_url in seen:
-                raise self._fail(
-                    f"GitHub API GET {self._shown(url)}: pagination loops back to a page it sent"
-                )
+                raise self._fail(f"{self._shown(url)}: pagination loops back to a page it sent")
             seen.add(next_url)
             # The next URL carries the whole query (page, per_page); sending params again would double it.
             url, query = next_url, None
-        raise self._fail(f"GitHub API GET {self._shown(self._url(path))}: more than {_MAX_PAGES} pages")
+        raise self._fail(f"{self._shown(self._url(path))}: more than {_MAX_PAGES} pages")
 
     # -- pull requests ---------------------------------------------------------------------------
     def pull_request(self, repo: str, number: int) -> dict[str, Any]:
@@ -303,7 +354,7 @@ class GitHubClient:
                 raise
             # GitHub says 404 both for an unknown login and for a token that cannot see collaborators.
             raise GitHubHTTPError(
-                self._mask(
+                self._http.mask(
                     f"cannot read {user}'s permission on {repo}: GitHub answered 404 (no such user, "
                     "or this token cannot read the repository's collaborators)"
                 ),
@@ -352,7 +403,7 @@ class GitHubClient:
         return "/".join(("", "repos", owner, name, *segments))
 
     def _write(self, method: str, path: str, body: Any = None) -> Any:
-        payload, _ = self._send(method, self._url(path), None, body)
+        payload, _ = self._call(method, self._url(path), None, body)
         return payload
 
     def _object(self, path: str, payload: Any) -> dict[str, Any]:
@@ -371,20 +422,18 @@ class GitHubClient:
         return self._base + path
 
     def _shown(self, url: str) -> str:
-        """The path to name in errors: relative to api_url, never with the query or any credential."""
-        path = httpx.URL(url).path
-        prefix = self._base_url.path.rstrip("/")
-        return path[len(prefix) :] if prefix and path.startswith(prefix + "/") else path
+        """`GitHub API GET <path>`: the path relative to api_url, never the query or a credential."""
+        return self._http.subject("GET", url)
 
     def _check_next(self, link: str, current: str) -> str:
         try:
             target = httpx.URL(link)
         except httpx.InvalidURL:
-            raise self._fail(f"GitHub API GET {self._shown(current)}: unparsable next-page link") from None
+            raise self._fail(f"{self._shown(current)}: unparsable next-page link") from None
         if _origin(target) != self._origin or target.userinfo:
             where = f"{target.scheme}://{target.host}" if target.host else "a relative URL"
             raise self._fail(
-                f"GitHub API GET {self._shown(current)}: the next page is on {where}, not on "
+                f"{self._shown(current)}: the next page is on {where}, not on "
                 f"{self._origin[0]}://{self._origin[1]}; refusing to send the token there"
             )
         return str(target)
@@ -409,120 +458,26 @@ class GitHubClient:
         return PullFile(filename, status, additions, deletions, patch, previous)
 
     def _fail(self, text: str) -> ExternalError:
-        return ExternalError(self._mask(text))
+        return ExternalError(self._http.mask(text))
 
-    def _mask(self, text: str) -> str:
-        # Belt and braces: nothing should carry the token, but a server could echo it back.
-        return text.replace(self._token, _MASK) if self._token else text
-
-    # -- one call, with retries ------------------------------------------------------------------
-    def _send(
+    # -- one call ----------------------------------------------------------------------------------
+    def _call(
         self, method: str, url: str, params: Mapping[str, str | int] | None, body: Any = None
     ) -> tuple[Any, httpx.Headers]:
-        """One API call: retries connection errors, 5xx and rate limits, up to max_retries times."""
-        attempts = self._max_retries + 1
-        last = ""
-        for attempt in range(attempts):
-            try:
-                return self._attempt(method, url, params, body)
-            except _Retryable as failure:
-                last = failure.message
-                if method == "POST" and failure.wait is None and not failure.unsent:
-                    # It may have been created already; a retry could post it twice.
-                    raise self._fail(f"{last} (not retried: the request may have been applied)") from None
-                if attempt + 1 == attempts:
-                    break
-                if failure.wait is not None:
-                    wait = failure.wait
-                else:
-                    base = min(_BACKOFF * 2**attempt, self._max_wait)
-                    wait = base / 2 + random.uniform(0, base / 2)  # jitter: retries do not arrive in step
-                self._sleep(wait)
-        raise self._fail(f"{last} (gave up after {attempts} attempt{'s' if attempts != 1 else ''})")
-
-    def _attempt(
-        self, method: str, url: str, params: Mapping[str, str | int] | None, body: Any
-    ) -> tuple[Any, httpx.Headers]:
-        what = f"GitHub API {method} {self._shown(url)}"
+        """One API call through gate.http; its failures become this module's errors."""
         try:
-            with self._http.stream(method, url, params=params, json=body) as response:
-                status = response.status_code
-                if 300 <= status < 400:
-                    location = response.headers.get("location", "")
-                    where = _location(location) if location else "an unspecified location"
-                    raise self._fail(f"{what}: HTTP {status} redirect to {where}; redirects are not followed")
-                ok = 200 <= status < 300
-                raw = self._read(response, _MAX_BODY_BYTES if ok else _ERROR_BODY_BYTES, ok, what)
-        except httpx.TimeoutException as exc:
-            unsent = isinstance(exc, httpx.ConnectTimeout)
-            raise _Retryable(self._mask(f"{what}: timed out ({type(exc).__name__})"), unsent=unsent) from exc
-        except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
-            unsent = isinstance(exc, httpx.ConnectError)
-            raise _Retryable(
-                self._mask(f"{what}: connection failed ({type(exc).__name__})"), unsent=unsent
-            ) from exc
-        except httpx.HTTPError as exc:
-            raise self._fail(f"{what}: request failed ({type(exc).__name__})") from exc
-        if ok:
-            if status == 204:
-                return None, response.headers
-            try:
-                return json.loads(raw), response.headers
-            except ValueError:
-                kind = response.headers.get("content-type", "unknown").split(";")[0].strip()
-                raise self._fail(f"{what}: HTTP {status} body is not JSON (content-type {kind})") from None
-        message = _github_message(raw)
-        text = f"{what}: HTTP {status} {response.reason_phrase}".rstrip()
-        text = self._mask(f"{text}: {message}" if message else text)
-        wait = self._rate_limit_wait(status, response.headers, message)
-        if wait is not None:
-            if wait > self._max_wait:
-                raise self._fail(
-                    f"{text}; the rate limit resets at {iso(self._clock() + wait)} "
-                    f"(in {math.ceil(wait)} s), longer than the {self._max_wait:g} s this run may wait"
-                )
-            raise _Retryable(text, wait)
-        if status >= 500:
-            raise _Retryable(text)
-        if status == 403 and method in _WRITES and message.lower().startswith(_READ_ONLY_MESSAGE):
-            raise ReadOnlyTokenError(f"{text} (the token may only read)", status)
-        raise GitHubHTTPError(text, status)
+            # A POST creates something; PATCH, PUT and DELETE here set a state, so repeating is safe.
+            reply = self._http.send(method, url, params=params, json=body, idempotent=method != "POST")
+            return self._http.json_of(reply), reply.headers
+        except HttpFailure as exc:
+            raise self._wrap(exc, method) from None
 
-    def _rate_limit_wait(self, status: int, headers: httpx.Headers, message: str) -> float | None:
-        """Seconds GitHub asks us to wait, or None when the response is not a rate limit.
-
-        GitHub's rules: `retry-after` wins; else `x-ratelimit-remaining: 0` means wait until
-        `x-ratelimit-reset`; else a 429, or a 403 saying "rate limit" (secondary), means a minute.
-        A 403 that is none of these is a permission problem and is not retried.
-        """
-        if status not in (403, 429):
-            return None
-        retry_after = _retry_after(headers.get("retry-after"), self._clock())
-        if retry_after is not None:
-            return retry_after
-        reset = headers.get("x-ratelimit-reset", "").strip()
-        if headers.get("x-ratelimit-remaining", "").strip() == "0" and reset.isdigit():
-            return max(0.0, int(reset) - self._clock())
-        if status == 429 or "rate limit" in message.lower():
-            return _SECONDARY_WAIT
-        return None
-
-    def _read(self, response: httpx.Response, limit: int, strict: bool, what: str) -> bytes:
-        """At most `limit` bytes; past it, fail (a success body) or keep the head (an error body)."""
-        declared = response.headers.get("content-length", "")
-        if strict and declared.isdigit() and int(declared) > limit:
-            raise self._fail(f"{what}: response of {declared} bytes exceeds the {limit}-byte limit")
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in response.iter_bytes():
-            size += len(chunk)
-            if size > limit:
-                if strict:
-                    raise self._fail(f"{what}: response exceeds the {limit}-byte limit")
-                chunks.append(chunk[: limit - (size - len(chunk))])
-                break
-            chunks.append(chunk)
-        return b"".join(chunks)
+    def _wrap(self, exc: HttpFailure, method: str) -> ExternalError:
+        if not exc.answered or exc.status is None:
+            return ExternalError(exc.message)
+        if exc.status == 403 and method in _WRITES and exc.detail.lower().startswith(_READ_ONLY_MESSAGE):
+            return ReadOnlyTokenError(f"{exc.message} (the token may only read)", exc.status)
+        return GitHubHTTPError(exc.message, exc.status)
 
 
 def _check_api_url(api_url: str) -> httpx.URL:
@@ -531,7 +486,7 @@ def _check_api_url(api_url: str) -> httpx.URL:
     except httpx.InvalidURL:
         raise UsageError("GitHub API URL is not a valid URL") from None
     if url.scheme not in _DEFAULT_PORTS or not url.host:
-        raise UsageError(f"GitHub API URL must be http(s)://host[/prefix], got {_location(api_url)!r}")
+        raise UsageError(f"GitHub API URL must be http(s)://host[/prefix], got {location(api_url)!r}")
     if url.userinfo or url.query or url.fragment:
         raise UsageError("GitHub API URL must not carry credentials, a query string or a fragment")
     return url
@@ -539,18 +494,6 @@ def _check_api_url(api_url: str) -> httpx.URL:
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
     return url.scheme, url.host, url.port or _DEFAULT_PORTS.get(url.scheme)
-
-
-def _location(text: str) -> str:
-    """A URL reduced to scheme://host/path: queries and userinfo may hold secrets."""
-    try:
-        url = httpx.URL(text)
-    except httpx.InvalidURL:
-        return "an unparsable location"
-    if not url.host:
-        return url.path or "a relative location"
-    port = f":{url.port}" if url.port else ""
-    return f"{url.scheme}://{url.host}{port}{url.path}"
 
 
 def _next_link(header: str | None) -> str | None:
@@ -569,29 +512,10 @@ def _is_count(value: object) -> TypeGuard[int]:
 
 
 def _github_message(raw: bytes) -> str:
-    """GitHub's `message` field, printable characters only, capped: it is shown to people."""
+    """GitHub's `message` field, or "" when the body has none."""
     try:
-        payload = json.loads(raw)
-    except ValueError:
+        payload = safejson.loads(raw)
+    except safejson.JSONError:
         return ""
     message = payload.get("message") if isinstance(payload, dict) else None
-    if not isinstance(message, str):
-        return ""
-    text = " ".join("".join(ch if ch.isprintable() else " " for ch in message).split())
-    return text if len(text) <= _MESSAGE_CHARS else text[:_MESSAGE_CHARS] + "…"
-
-
-def _retry_after(value: str | None, now: float) -> float | None:
-    """Retry-After as seconds: delta-seconds or an HTTP-date (RFC 9110)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, when.timestamp() - now)
+    return message if isinstance(message, str) else ""

@@ -14,6 +14,7 @@ test can count attempts even when the reply is a stall or a dropped connection.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import socket
 import threading
@@ -25,7 +26,11 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-__all__ = ["HTTPStub", "Recorded", "Reply", "closed_port"]
+import pytest
+
+from gate import http
+
+__all__ = ["HTTPStub", "Recorded", "Reply", "TrickleServer", "closed_port", "record_waits"]
 
 
 @dataclass(frozen=True)
@@ -255,3 +260,96 @@ def closed_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+class TrickleServer:
+    """A raw-socket server that answers every connection with response *headers* one byte at a time.
+
+    It sends `HTTP/1.1 200 OK` and then an endless header line, one byte every `interval` seconds
+    (cut short when the server stops), until `limit` bytes or until the client hangs up. Per-read
+    timeouts never fire against it: only a deadline over the whole exchange ends the wait.
+    `served` counts the bytes sent, so a test can tell when the client gave up without a clock.
+    """
+
+    def __init__(self, *, interval: float = 0.01, limit: int = 2000) -> None:
+        self._interval = interval
+        self._limit = limit
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._served = 0
+        self._connections = 0
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(8)
+        self._sock.settimeout(0.05)
+        self._port = int(self._sock.getsockname()[1])
+        self._thread = threading.Thread(target=self._serve, name="trickle", daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._port}"
+
+    @property
+    def served(self) -> int:
+        with self._lock:
+            return self._served
+
+    @property
+    def connections(self) -> int:
+        with self._lock:
+            return self._connections
+
+    @property
+    def limit(self) -> int:
+        return self._limit
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                continue
+            with self._lock:
+                self._connections += 1
+            threading.Thread(target=self._trickle, args=(conn,), daemon=True).start()
+
+    def _trickle(self, conn: socket.socket) -> None:
+        payload = b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * self._limit
+        with conn:
+            conn.settimeout(1.0)
+            with contextlib.suppress(OSError):
+                conn.recv(65536)  # the request; its content does not matter
+            for index in range(min(self._limit, len(payload))):
+                if self._stop.wait(self._interval):
+                    return
+                try:
+                    conn.sendall(payload[index : index + 1])
+                except OSError:
+                    return  # the client hung up
+                with self._lock:
+                    self._served += 1
+
+    def __enter__(self) -> TrickleServer:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self._sock.close()
+
+
+def record_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Every client built from here on (the CLI's too) records its retry waits instead of sleeping.
+
+    Replaces gate.http.PACING, the default the clients take when none is passed; returns the list
+    the waits go to, so a test can also check that retries happened.
+    """
+    waits: list[float] = []
+    monkeypatch.setattr(http, "PACING", dataclasses.replace(http.PACING, sleep=waits.append))
+    return waits
