@@ -94,6 +94,11 @@ class Secrets:
     def __len__(self) -> int:
         return len(self._forms)
 
+    @property
+    def forms(self) -> tuple[str, ...]:
+        """Every form masked, longest first (e.g. for Actions' `::add-mask::`)."""
+        return self._forms
+
     def __repr__(self) -> str:
         return f"Secrets({len(self._forms)} forms)"
 

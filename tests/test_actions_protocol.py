@@ -75,3 +75,16 @@ def test_the_summary_is_appended(tmp_path: Path) -> None:
     write_summary(path, "# one")
     write_summary(path, "# two\n")
     assert path.read_text("utf-8") == "# one\n# two\n"
+
+
+def test_basic_credentials_are_masked_in_their_encoded_form_too() -> None:
+    """A proxy that echoes `Authorization: Basic <base64(user:pass)>` must not print it in the log."""
+    import base64
+
+    from gate.action import mask_secrets
+
+    env = {"SLO_GATE_PROMETHEUS_USERNAME": "grafana", "SLO_GATE_PROMETHEUS_PASSWORD": "s3cr3t-pass"}
+    masks = mask_secrets(env).splitlines()
+    encoded = base64.b64encode(b"grafana:s3cr3t-pass").decode()
+    assert "::add-mask::s3cr3t-pass" in masks
+    assert f"::add-mask::{encoded}" in masks

@@ -12,6 +12,8 @@ import secrets
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from gate.secrets import Secrets
+
 __all__ = [
     "SECRET_VARIABLES",
     "error_annotation",
@@ -52,6 +54,9 @@ def secret_values(env: Mapping[str, str]) -> list[str]:
         _, sep, value = line.partition(":")
         if sep:
             values.append(value.strip())
+    user, password = env.get("SLO_GATE_PROMETHEUS_USERNAME"), env.get("SLO_GATE_PROMETHEUS_PASSWORD")
+    if user and password:  # what a Basic Authorization header carries: base64 of user:password
+        values += Secrets((), basic=(user, password)).forms
     return [v for v in dict.fromkeys(v.strip() for v in values) if len(v) >= 4]
 
 

@@ -6,11 +6,11 @@ names) is untrusted data: it is stored exactly as given and never interpreted he
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from gate import safejson
 from gate.errors import UsageError
 
 __all__ = [
@@ -126,8 +126,8 @@ def _read_event(path: str) -> Mapping[str, Any]:
     if len(raw) > _MAX_EVENT_BYTES:
         raise UsageError(f"GITHUB_EVENT_PATH {path!r} is larger than {_MAX_EVENT_BYTES // (1024 * 1024)} MiB")
     try:
-        payload = json.loads(raw)
-    except ValueError as exc:
+        payload = safejson.loads(raw)
+    except safejson.JSONError as exc:
         raise UsageError(f"GITHUB_EVENT_PATH {path!r} is not valid JSON: {exc}") from None
     if not isinstance(payload, dict):
         raise UsageError(f"GITHUB_EVENT_PATH {path!r} does not hold a JSON object")
