@@ -8,9 +8,10 @@ models can change without changing what the chain stores.
 
 Versioning: every kind reads the formats in its `formats` and writes the newest. Any change to a kind's
 shape (a key added, removed, renamed or given a new meaning, a new value allowed) is a new format; an
-old format stays readable for as long as chains hold it. The models are exact (`extra="forbid"`, keys
-omitted exactly where the writer omits them), so a record dumped again is byte-identical to the line
-it came from.
+old format stays readable for as long as chains hold it. The models are exact: no unknown key
+(`extra="forbid"`), every key the writer always writes is required (only the keys early format-1
+writers lacked have defaults: `gate_mode`, `run.job`, `run.fork`), and keys are omitted exactly where
+the writer omits them, so a record dumped again is byte-identical to the line it came from.
 
 `parse_record` never raises: a known kind in a format it reads becomes its model; anything else — a
 kind this slo-gate does not know (a newer gate's), a newer format, or a line that does not match its
@@ -79,12 +80,8 @@ def _iso_time(text: str) -> str:
     return text
 
 
-def _unix(value: float) -> float:
-    return check_unix(value)
-
-
 IsoTime = Annotated[str, AfterValidator(_iso_time)]
-UnixTime = Annotated[float, AfterValidator(_unix)]
+UnixTime = Annotated[float, AfterValidator(check_unix)]
 
 
 class Part(BaseModel):
@@ -151,8 +148,8 @@ class RecordedQuery(Part):
     slo: str
     expr: str
     at: float
-    samples: list[RecordedSample] = Field(default_factory=list)
-    error: str | None = None
+    samples: list[RecordedSample]
+    error: str | None
 
 
 class RecordedBudget(Part):
@@ -163,15 +160,15 @@ class RecordedBudget(Part):
     name: str
     objective: float
     window: str
-    budget_remaining: float | None = None
-    error_ratio: float | None = None
-    burn_rates: dict[str, float | None] = Field(default_factory=dict)
-    alert: Literal["none", "ticket", "page"] = "none"
-    alert_reasons: list[str] = Field(default_factory=list)
-    exhaustion_hours: float | None = None
-    events: float | None = None
-    status: Literal["ok", "inconclusive"] = "ok"
-    reason: str | None = None
+    budget_remaining: float | None
+    error_ratio: float | None
+    burn_rates: dict[str, float | None]
+    alert: Literal["none", "ticket", "page"]
+    alert_reasons: list[str]
+    exhaustion_hours: float | None
+    events: float | None
+    status: Literal["ok", "inconclusive"]
+    reason: str | None
     query: str | None = None
 
 
@@ -186,7 +183,7 @@ class RecordedAssessment(Part):
     source: Literal["rules", "labels", "content", "llm"]
     risk: RiskLevel
     category: Category | None = None
-    reasons: list[str] = Field(default_factory=list)
+    reasons: list[str]
     model: str | None = None
     input_tokens: int | None = None
     output_tokens: int | None = None
@@ -199,27 +196,27 @@ class RecordedReview(Part):
     model: str
     prompt_version: str
     status: Literal["answered", "failed"]
-    risk: RiskLevel | None = None
-    category: Category | None = None
-    rationale: str | None = None
-    signals: list[str] = Field(default_factory=list)
-    failure: str | None = None
-    cached: bool = False
-    input_tokens: int | None = None
-    output_tokens: int | None = None
-    cost_usd: float | None = None
-    input_tokens_estimate: int = 0
-    files: int = 0
-    hunks_shown: int = 0
-    hunks_total: int = 0
-    hunks_cut: int = 0
-    summarised: list[str] = Field(default_factory=list)
+    risk: RiskLevel | None
+    category: Category | None
+    rationale: str | None
+    signals: list[str]
+    failure: str | None
+    cached: bool
+    input_tokens: int | None
+    output_tokens: int | None
+    cost_usd: float | None
+    input_tokens_estimate: int
+    files: int
+    hunks_shown: int
+    hunks_total: int
+    hunks_cut: int
+    summarised: list[str]
 
 
 class RecordedLLM(Part):
-    used: bool = False
-    note: str | None = None
-    review: RecordedReview | None = None
+    used: bool
+    note: str | None
+    review: RecordedReview | None
 
 
 class RecordedChange(Part):
@@ -228,11 +225,11 @@ class RecordedChange(Part):
     risk: RiskLevel
     category: Category
     floor: RiskLevel
-    llm: RecordedLLM = Field(default_factory=RecordedLLM)
-    files: int = 0
-    lines_added: int = 0
-    lines_removed: int = 0
-    assessments: list[RecordedAssessment] = Field(default_factory=list)
+    llm: RecordedLLM
+    files: int
+    lines_added: int
+    lines_removed: int
+    assessments: list[RecordedAssessment]
 
 
 class RecordedOverride(Part):
@@ -241,7 +238,7 @@ class RecordedOverride(Part):
     kind: Literal["override", "fix"]
     label: str
     honoured: bool
-    actor: str | None = None
+    actor: str | None
     reason: str
 
 
@@ -262,10 +259,10 @@ class RecordedTier(Part):
 class RecordedDecision(Part):
     outcome: Literal["pass", "warn", "fail", "inconclusive"]
     exit_code: int
-    advisory: bool = False
-    would_have: Literal["pass", "warn", "fail", "inconclusive"] | None = None
-    reasons: list[RecordedReason] = Field(default_factory=list)
-    tier: RecordedTier | None = None
+    advisory: bool
+    would_have: Literal["pass", "warn", "fail", "inconclusive"] | None
+    reasons: list[RecordedReason]
+    tier: RecordedTier | None
 
 
 # ---- records ----------------------------------------------------------------------------------------
@@ -274,6 +271,7 @@ class RecordedDecision(Part):
 class Sealed(Part):
     """What every record kind carries; `seq`/`prev_hash`/`hash` are None until the sink seals it."""
 
+    omit_if_none = frozenset(CHAIN_FIELDS)
     kind: str
     formats: ClassVar[frozenset[int]] = frozenset({FORMAT})  # the formats of this kind this gate reads
     # Fields whose values make two records "the same" (a repeat writes nothing); None in any: always new.
@@ -299,31 +297,27 @@ class Sealed(Part):
         return self.model_dump(mode="json")
 
 
-def _omit_chain(fields: frozenset[str] = frozenset()) -> frozenset[str]:
-    return frozenset(CHAIN_FIELDS) | fields
-
-
 class DecisionRecord(Sealed):
     """One gate run for one service: everything needed to decide it again offline (gate.audit.replay)."""
 
-    omit_if_none = _omit_chain(frozenset({"gate_mode"}))  # records made before --mode existed lack it
+    omit_if_none = Sealed.omit_if_none | {"gate_mode"}  # records made before --mode existed lack it
     key_fields = ("service", "run_key")
 
     format: Literal[1] = 1
     kind: Literal["decision"] = "decision"
     evaluated_at: IsoTime
     evaluated_at_unix: UnixTime
-    run: RunContext = Field(default_factory=RunContext)
+    run: RunContext
     # Run key + policy + outcome: a re-run of the same job with the same result writes nothing new.
-    run_key: str | None = None
+    run_key: str | None
     gate_mode: Literal["enforce", "advisory"] | None = None
     policy: RecordedPolicy
     metrics_source: str
-    queries: list[RecordedQuery] = Field(default_factory=list)
-    budgets: list[RecordedBudget] = Field(default_factory=list)
+    queries: list[RecordedQuery]
+    budgets: list[RecordedBudget]
     change: RecordedChange
-    override: RecordedOverride | None = None
-    fix: RecordedOverride | None = None
+    override: RecordedOverride | None
+    fix: RecordedOverride | None
     decision: RecordedDecision
 
     @property
@@ -347,12 +341,12 @@ class SettledSLO(Part):
     objective: float
     window: str
     window_seconds: float
-    burn_rate_24h: float | None = None
-    error_ratio_24h: float | None = None
-    budget_spent: float | None = None
-    status: Literal["ok", "inconclusive"] = "ok"
-    reason: str | None = None
-    queries: list[RecordedQuery] = Field(default_factory=list)
+    burn_rate_24h: float | None
+    error_ratio_24h: float | None
+    budget_spent: float | None
+    status: Literal["ok", "inconclusive"]
+    reason: str | None
+    queries: list[RecordedQuery]
 
 
 class SettlementWindow(Part):
@@ -363,7 +357,6 @@ class SettlementWindow(Part):
 class SettlementRecord(Sealed):
     """What a deploy (a decision record) cost, measured over the 24 h after it (gate.audit.settle)."""
 
-    omit_if_none = _omit_chain()
     key_fields = ("deploy_id",)
 
     format: Literal[1] = 1
@@ -373,9 +366,9 @@ class SettlementRecord(Sealed):
     deploy_evaluated_at: IsoTime
     window: SettlementWindow
     metrics_source: str
-    slos: list[SettledSLO] = Field(default_factory=list)
+    slos: list[SettledSLO]
     # The deploy's cost is its worst SLO's: the tiers judge the lowest budget left.
-    cost: float | None = None
+    cost: float | None
 
     @property
     def at(self) -> float:

@@ -177,14 +177,18 @@ def _warn_unread(name: str, records: Sequence[AuditRecord], warn: Callable[[str]
 
 
 def history(plan: SinkPlan) -> list[AuditRecord]:
-    """Past records for budget impact; an unreadable log only costs the measured medians, not the run."""
+    """Past records for budget impact; an unreadable log only costs the measured medians, not the run
+    (a record that does not read is left out, with a warning)."""
+
+    def warn(message: str) -> None:
+        print(f"slo-gate: warning: {clean(message, 2000)}", file=sys.stderr)
+
     records: list[AuditRecord] = []
     for sink in plan.sinks:
         try:
-            records.extend(read_records(sink))
+            records.extend(read_records(sink, warn=lambda message: warn(f"audit history: {message}")))
         except AuditError as exc:
-            message = clean(f"audit history unavailable, using the policies' expected_cost: {exc}", 2000)
-            print(f"slo-gate: warning: {message}", file=sys.stderr)
+            warn(f"audit history unavailable, using the policies' expected_cost: {exc}")
     return records
 
 

@@ -16,6 +16,7 @@ from gate.audit.record import (
     DecisionRecord,
     RecordedChange,
     RecordedDecision,
+    RecordedLLM,
     RecordedOverride,
     RecordedPolicy,
     RecordedReason,
@@ -68,9 +69,20 @@ def decision(
             "gate_mode": "advisory" if advisory else "enforce",
             "policy": RecordedPolicy(path=policy_path, sha256="0" * 64, text=policy_text),
             "metrics_source": "prometheus http://prometheus:9090",
-            "change": RecordedChange(risk=level, category=Category(category), floor=level),
-            "override": RecordedOverride.model_validate(override) if override else None,
-            "fix": RecordedOverride.model_validate(fix) if fix else None,
+            "queries": [],
+            "budgets": [],
+            "change": RecordedChange(
+                risk=level,
+                category=Category(category),
+                floor=level,
+                llm=RecordedLLM(used=False, note="--no-llm", review=None),
+                files=1,
+                lines_added=1,
+                lines_removed=0,
+                assessments=[],
+            ),
+            "override": RecordedOverride.model_validate({"actor": None, **override}) if override else None,
+            "fix": RecordedOverride.model_validate({"actor": None, **fix}) if fix else None,
             "decision": RecordedDecision.model_validate(
                 {
                     "outcome": outcome,
@@ -81,6 +93,7 @@ def decision(
                         RecordedReason(code="tier", message=reason),
                         RecordedReason(code="x", message="second"),
                     ],
+                    "tier": None,
                 }
             ),
         }
@@ -113,9 +126,12 @@ def settlement(
                 objective=99.9,
                 window="30d",
                 window_seconds=30 * DAY,
+                burn_rate_24h=None if cost is None else cost * 30,
+                error_ratio_24h=None if cost is None else cost * 30 * 0.001,
                 budget_spent=cost,
                 status="ok" if cost is not None else "inconclusive",
                 reason=None if cost is not None else "no traffic in the 24 h after the deploy",
+                queries=[],
             )
         ],
         cost=cost,
