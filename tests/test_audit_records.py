@@ -475,3 +475,13 @@ def test_hand_built_test_records_are_complete_records() -> None:
     )
     s = settlement("s1", d, 0.02, END + 86400)
     assert [type(parse_record(item)) for item in sealed([d, s])] == [DecisionRecord, SettlementRecord]
+
+
+def test_a_flood_of_bad_records_is_named_a_few_then_counted(tmp_path: Path) -> None:
+    path = tmp_path / "audit.jsonl"
+    write_chain(path, [with_fields(0, id=f"bad{n}", run="x") for n in range(40)])
+    warnings: list[str] = []
+    records = read_records(FileSink(path), warn=warnings.append)
+    assert len(records) == 40 and all(isinstance(r, UnknownRecord) for r in records)
+    assert [w.split(": ")[1] for w in warnings[:5]] == [f"seq {n}" for n in range(1, 6)]
+    assert warnings[5:] == [f"{path}: 35 more records do not read as records either"]

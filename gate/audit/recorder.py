@@ -156,21 +156,27 @@ def read_records(sink: AuditSink, *, warn: Callable[[str], None] | None = None) 
     return records
 
 
+_INVALID_NAMED = 5  # invalid records named one by one per chain; the rest are counted
+
+
 def _warn_unread(name: str, records: Sequence[AuditRecord], warn: Callable[[str], None]) -> None:
+    """One warning per invalid record (the first few, then a count), one for newer kinds and formats."""
+    invalid = [r for r in records if isinstance(r, UnknownRecord) and r.why == "invalid"]
+    for record in invalid[:_INVALID_NAMED]:
+        warn(clean(f"{name}: seq {record.seq}: {record.problem}; not read as a record", 2000))
+    if len(invalid) > _INVALID_NAMED:
+        warn(f"{clean(name)}: {len(invalid) - _INVALID_NAMED} more records do not read as records either")
     newer: dict[str, int] = {}
-    for record in records:
-        if not isinstance(record, UnknownRecord):
-            continue
-        if record.why == "invalid":
-            warn(clean(f"{name}: seq {record.seq}: {record.problem}; not read as a record", 2000))
-        else:
-            label = f"{record.kind}" if record.why == "kind" else f"{record.kind} (newer format)"
+    for unread in records:
+        if isinstance(unread, UnknownRecord) and unread.why != "invalid":
+            label = str(unread.kind) if unread.why == "kind" else f"{unread.kind} (newer format)"
             newer[label] = newer.get(label, 0) + 1
     if newer:
         kinds = ", ".join(f"{count} {label}" for label, count in sorted(newer.items()))
         warn(
             clean(
-                f"{name}: not read: {kinds} record(s) of a kind or format this slo-gate does not know (a newer slo-gate wrote them)",
+                f"{name}: not read: {kinds} record(s) of a kind or format this slo-gate does not know "
+                "(a newer slo-gate wrote them)",
                 2000,
             )
         )
