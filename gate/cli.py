@@ -861,7 +861,7 @@ def report(
     from gate.audit.recorder import read_records
     from gate.audit.spending import build_report, render_report
     from gate.errors import UsageError
-    from gate.times import parse_since
+    from gate.times import iso, parse_since
 
     records = read_records(open_sink(branch, remote, audit_file), warn=warn)
     now = parse_time(at_text) or time.time()
@@ -869,6 +869,8 @@ def report(
         since_at = parse_since(since, now)
     except ValueError as exc:
         raise UsageError(f"--since: {exc}") from None
+    if since_at >= now:
+        raise UsageError(f"--since {since}: the period must start before its end ({iso(now)})")
     spend: dict[str, float] | None = None
     if prometheus_url:
         from gate.audit.settle import period_spend

@@ -485,3 +485,11 @@ def test_a_flood_of_bad_records_is_named_a_few_then_counted(tmp_path: Path) -> N
     assert len(records) == 40 and all(isinstance(r, UnknownRecord) for r in records)
     assert [w.split(": ")[1] for w in warnings[:5]] == [f"seq {n}" for n in range(1, 6)]
     assert warnings[5:] == [f"{path}: 35 more records do not read as records either"]
+
+
+def test_a_report_period_must_start_before_it_ends() -> None:
+    result = CliRunner().invoke(
+        main, ["audit", "report", "--file", str(CHAIN), "--since", "2027-01-01", "--at", iso(END)]
+    )
+    assert result.exit_code == 2
+    assert f"--since 2027-01-01: the period must start before its end ({iso(END)})" in result.stderr
