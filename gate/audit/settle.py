@@ -244,7 +244,7 @@ def measured_spend(
 
 
 def service_spend(per_slo: Mapping[str, float | None]) -> float | None:
-    """A service's spend is its worst SLO's, as a deploy's cost is (settlement_body); None if none measured."""
+    """A service's spend is its worst SLO's, as a deploy's cost is (settlement_record); None if none measured."""
     known = [v for v in per_slo.values() if v is not None]
     return max(known) if known else None
 
