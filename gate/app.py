@@ -13,6 +13,7 @@ from typing import Any, Literal, TypeVar, cast
 
 from gate import decide as decide_mod
 from gate import globs
+from gate.audit.record import AuditRecord
 from gate.audit.settle import expected_cost
 from gate.measure import budget_history, measure_policies
 from gate.metrics import MetricsSource
@@ -64,7 +65,7 @@ class CheckOptions:
     concurrency: int = 8
     metrics_source: str = ""
     # Records read from the audit log: settled deploys give the measured cost for budget impact.
-    history: Sequence[Mapping[str, Any]] = ()
+    history: Sequence[AuditRecord] = ()
     charts: bool = False  # also read each rolling SLO's budget over its window (one range query each)
 
 

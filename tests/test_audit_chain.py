@@ -142,3 +142,37 @@ def test_checkpoints_parse_as_seq_colon_hash() -> None:
     for text in ("2", f"0:{digest}", f"x:{digest}", "2:abc", f"2:{digest.upper()}"):
         with pytest.raises(ValueError, match="SEQ:HASH"):
             parse_checkpoint(text)
+
+
+def resealed_with(index: int, field: str, value: Any) -> list[str]:
+    """A two-record chain whose record `index` has `field` set to `value` and a hash that matches."""
+    lines = chain(2)
+    record = json.loads(lines[index])
+    record[field] = value
+    record["hash"] = record_hash(record)
+    lines[index] = canonical(record)
+    return lines
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "line 2 is not valid JSON"),  # deeper than the parser recurses
+        ('{"seq":2,"cost":NaN}', "line 2 is not valid JSON"),
+        ('{"seq":2,"cost":-Infinity}', "line 2 is not valid JSON"),
+        ('{"seq":2,"cost":1e999}', "line 2 is not in canonical form"),  # reads as inf
+    ],
+)
+def test_hostile_lines_are_a_broken_chain_not_a_crash(line: str, problem: str) -> None:
+    report = verify_lines("x", [chain(1)[0], line])
+    assert (report.ok, report.bad_seq, report.count) == (False, 2, 1)
+    assert report.problem is not None and report.problem.startswith(problem)
+
+
+@pytest.mark.parametrize(("index", "seq"), [(0, True), (1, 2.0), (1, "2")])
+def test_a_seq_that_only_compares_equal_is_refused(index: int, seq: Any) -> None:
+    report = verify_lines("x", resealed_with(index, "seq", seq))
+    assert (report.ok, report.bad_seq) == (False, index + 1)
+    assert report.problem == (
+        f"line {index + 1} has seq {seq!r}, expected {index + 1} (a record was removed, moved or duplicated)"
+    )

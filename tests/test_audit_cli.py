@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from click.testing import Result
 
+from gate.audit.record import DecisionRecord, parse_record
 from gate.audit.replay import replay
 from tests.promfixture.server import FixturePrometheus
 from tests.support.cli import run_cli
@@ -252,12 +253,12 @@ def settlement_costs() -> list[float]:
 
 def test_replay_reports_a_changed_verdict(prometheus: FixturePrometheus, workspace: Path) -> None:
     check(prometheus, "--audit", "file:audit.jsonl")
-    record = json.loads((workspace / "audit.jsonl").read_text("utf-8").splitlines()[0])
+    record = parse_record(json.loads((workspace / "audit.jsonl").read_text("utf-8").splitlines()[0]))
+    assert isinstance(record, DecisionRecord)
     assert replay(record).same
     # the same inputs under a stricter policy: nothing allowed at any budget
-    record["policy"]["text"] = record["policy"]["text"].replace(
-        "\ngate:\n", "\ngate:\n  tiers:\n    - {allow: []}\n"
-    )
+    text = record.policy.text.replace("\ngate:\n", "\ngate:\n  tiers:\n    - {allow: []}\n")
+    record = record.model_copy(update={"policy": record.policy.model_copy(update={"text": text})})
     stricter = replay(record)
     assert not stricter.same and stricter.replayed == "fail"
     assert stricter.differences[0] == "outcome: recorded pass, replayed fail"

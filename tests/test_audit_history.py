@@ -8,22 +8,15 @@ import io
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 
-from gate.audit.chain import GENESIS, seal
-from gate.audit.history import (
-    AuditReport,
-    LogFilter,
-    LogRow,
-    build_report,
-    csv_cell,
-    log_rows,
-    render_log,
-    render_report,
-)
+from gate.audit.chain import seal
+from gate.audit.history import LogFilter, LogRow, csv_cell, log_rows, render_log
+from gate.audit.record import parse_record
+from gate.audit.spending import AuditReport, build_report, render_report, span_text
 from gate.times import iso, parse_since
+from tests.support.audit_records import chain, decision, settlement
 
 DAY = 86400.0
 HOUR = 3600.0
@@ -65,74 +58,6 @@ def test_parse_since_rejects_with_a_clear_message(text: str) -> None:
 
 
 # ---- hand-built log -------------------------------------------------------------------------------
-
-
-def decision(
-    record_id: str,
-    at: float,
-    *,
-    service: str = "checkout",
-    outcome: str = "pass",
-    event: str | None = "push",
-    pr: int | None = None,
-    risk: str = "low",
-    category: str = "code",
-    reason: str = "80.0% budget left (above 50%) allows low, medium, high; change risk is low",
-    override: dict[str, Any] | None = None,
-    fix: dict[str, Any] | None = None,
-    head_sha: str = "0123456789abcdef" * 2 + "01234567",
-) -> dict[str, Any]:
-    return {
-        "format": 1,
-        "kind": "decision",
-        "id": record_id,
-        "service": service,
-        "recorded_at": iso(at),
-        "evaluated_at": iso(at),
-        "evaluated_at_unix": at,
-        "run": {"event": event, "pr": pr, "head_sha": head_sha, "actor": "ci"},
-        "change": {"risk": risk, "category": category, "floor": risk},
-        "override": override,
-        "fix": fix,
-        "decision": {
-            "outcome": outcome,
-            "advisory": False,
-            "would_have": None,
-            "reasons": [{"code": "tier", "message": reason}, {"code": "x", "message": "second"}],
-        },
-    }
-
-
-def settlement(record_id: str, deploy: dict[str, Any], cost: float | None, at: float) -> dict[str, Any]:
-    return {
-        "format": 1,
-        "kind": "settlement",
-        "id": record_id,
-        "service": deploy["service"],
-        "recorded_at": iso(at),
-        "deploy_id": deploy["id"],
-        "deploy_risk": deploy["change"]["risk"],
-        "deploy_evaluated_at": deploy["evaluated_at"],
-        "slos": [
-            {
-                "name": "availability",
-                "budget_spent": cost,
-                "status": "ok" if cost is not None else "inconclusive",
-                "reason": None if cost is not None else "no traffic in the 24 h after the deploy",
-            }
-        ],
-        "cost": cost,
-    }
-
-
-def chain(bodies: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Seal bodies into one service's hash chain, as the sinks write them."""
-    records, prev = [], GENESIS
-    for seq, body in enumerate(bodies, start=1):
-        record = seal(body, seq, prev)
-        records.append(record)
-        prev = record["hash"]
-    return records
 
 
 OVERRIDE = {
@@ -201,13 +126,13 @@ def test_log_rows_interleave_services_by_time() -> None:
     d1 = rows[2]
     assert (d1.seq, d1.hash, d1.kind, d1.service, d1.time) == (
         3,
-        CHECKOUT[2]["hash"],
+        CHECKOUT[2].hash,
         "decision",
         "checkout",
         iso(T0),
     )
     assert (d1.risk, d1.category, d1.decision, d1.cost) == ("low", "code", "pass", None)
-    assert d1.reasons == D1["decision"]["reasons"][0]["message"]
+    assert d1.reasons == D1.decision.reasons[0].message
 
 
 def test_settlement_rows_show_their_deploy() -> None:
@@ -217,7 +142,7 @@ def test_settlement_rows_show_their_deploy() -> None:
         0.02,
         "medium",
         "push",
-        D3["run"]["head_sha"],
+        D3.run.head_sha,
         None,
     )
     [s6] = [r for r in log_rows(RECORDS) if r.id == "s6"]
@@ -267,7 +192,7 @@ def test_text_log_is_an_aligned_table() -> None:
     first = lines[1]
     assert first.split()[:8] == [
         "9",
-        CHECKOUT[8]["hash"][:12],
+        str(CHECKOUT[8].hash)[:12],
         iso(T0 + 4 * DAY),
         "checkout",
         "decision",
@@ -286,7 +211,7 @@ def test_json_log_round_trips_with_full_hashes() -> None:
     rows = log_rows(RECORDS)
     data = json.loads(render_log(rows, "json"))
     assert [LogRow.model_validate(item) for item in data] == rows
-    assert data[0]["hash"] == CHECKOUT[0]["hash"] and len(data[0]["hash"]) == 64
+    assert data[0]["hash"] == CHECKOUT[0].hash and len(data[0]["hash"]) == 64
 
 
 HOSTILE = decision(
@@ -304,7 +229,7 @@ HOSTILE = decision(
 
 
 def test_csv_has_a_header_guards_formulas_and_drops_control_characters() -> None:
-    rows = log_rows([*CHECKOUT[:3], seal(HOSTILE, 4, CHECKOUT[2]["hash"])])
+    rows = log_rows([*CHECKOUT[:3], parse_record(seal(HOSTILE.body(), 4, str(CHECKOUT[2].hash)))])
     text = render_log(rows, "csv")
     parsed = list(csv.reader(io.StringIO(text)))
     assert parsed[0] == list(LogRow.model_fields)
@@ -386,10 +311,17 @@ def test_report_json_round_trips() -> None:
 
 def test_text_report() -> None:
     text = render_report(report(checkout=0.1), "text")
-    assert text.startswith(f"slo-gate audit report {iso(T0)} to {iso(NOW)}\n")
+    # the log starts a day before the period (OLD): the whole period is covered
+    assert text.startswith(
+        f"slo-gate audit report\nperiod {iso(T0)} → {iso(NOW)} (10 d); "
+        f"records from {iso(T0 - DAY)} (all 10 d covered)\n"
+    )
     assert "  9 decisions (pass 5, warn 1, fail 2, inconclusive 1)" in text
     assert "  5 deploys, 3 settled, measured cost 6.00% (1 settled without a measurable cost)" in text
-    assert "budget spent over the period 10.00%; not attributable to any deploy 4.00%" in text
+    spent = f"budget spent over {iso(T0)} → {iso(NOW)} (10 d, measured): 10.00%"
+    assert f"  {spent}; not attributable to any deploy 4.00%" in text
+    # payments' own records start later than the log's
+    assert f"payments\n  records from {iso(T0 + 2 * DAY)} (8 d of data)\n" in text
     assert "override slo-gate/override by alice PR #42 (pass, p1)" in text
     assert "note: 2 settled deploys were within 24 h of another" in text
     assert render_report(build_report([], T0, NOW), "text").endswith("no decisions in this period\n")
@@ -415,3 +347,45 @@ def test_markdown_report_escapes_untrusted_text() -> None:
     assert "\\*\\[click\\]\\(http:\u200b//evil\\)\\*" in text
     assert "@\u200bteam" in text
     assert "@team" not in text
+
+
+def test_a_report_states_its_period_and_how_much_of_it_the_log_holds() -> None:
+    """--since 90d over a log that holds 3 days: the report says so, and over which span the spend was
+    measured (it used to print only "budget spent over the period 956.00%")."""
+    now = NOW
+    since = now - 90 * DAY
+    first = decision("n1", now - 3 * DAY)
+    records = chain([first, settlement("ns1", first, 0.02, now - 2 * DAY), decision("n2", now - DAY)])
+    built = build_report(records, since, now, measured_spend={"checkout": 9.56})
+    assert (built.days, built.records_from, built.data_days) == (90.0, iso(now - 3 * DAY), 3.0)
+    [checkout] = built.services
+    assert (checkout.spent_since, checkout.spent_until) == (iso(since), iso(now))
+    assert (checkout.records_from, checkout.data_days) == (iso(now - 3 * DAY), 3.0)
+
+    text = render_report(built, "text")
+    assert (
+        f"period {iso(since)} → {iso(now)} (90 d); records from {iso(now - 3 * DAY)} (3 d of data)\n" in text
+    )
+    assert f"budget spent over {iso(since)} → {iso(now)} (90 d, measured): 956.00%" in text
+    assert (
+        f"note: the spend was measured over 90 d but this service's audit records start at "
+        f"{iso(now - 3 * DAY)} (3 d of data)" in text
+    )
+    markdown = render_report(built, "markdown")
+    assert (
+        f"period {iso(since)} → {iso(now)} (90 d); records from {iso(now - 3 * DAY)} (3 d of data)"
+        in markdown
+    )
+    assert f"- budget spent over {iso(since)} → {iso(now)} (90 d, measured): 956.00%" in markdown
+    data = json.loads(render_report(built, "json"))
+    assert (data["days"], data["data_days"], data["records_from"]) == (90.0, 3.0, iso(now - 3 * DAY))
+
+    empty = render_report(build_report([], since, now), "text")
+    assert f"period {iso(since)} → {iso(now)} (90 d); no audit records in it\n" in empty
+
+
+@pytest.mark.parametrize(
+    ("days", "text"), [(90.0, "90 d"), (2.5, "2.5 d"), (1.0, "1 d"), (0.75, "18 h"), (0.02, "29 min")]
+)
+def test_span_text(days: float, text: str) -> None:
+    assert span_text(days) == text

@@ -5,12 +5,12 @@ expected cost the gate uses for budget impact."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
 from gate.app import ChangeInput, CheckOptions, run_check
-from gate.audit.record import RunContext, decision_body
+from gate.audit.builder import decision_record
+from gate.audit.record import AuditRecord, DecisionRecord, RecordedPolicy, RunContext, SettlementRecord
 from gate.audit.settle import (
     DAY,
     ExpectedCost,
@@ -30,6 +30,7 @@ from gate.prometheus import PrometheusClient, PrometheusSettings
 from gate.times import iso
 from tests.promfixture.scenarios import END_TIME, SCENARIOS
 from tests.promfixture.server import FixturePrometheus
+from tests.support import audit_records
 
 HOUR = 3600.0
 REL = 1e-6  # backfilled samples sit on every window edge, so increase() over [1d] is exact
@@ -90,12 +91,12 @@ def loaded() -> LoadedPolicy:
 
 def deploy_record(
     loaded: LoadedPolicy, client: PrometheusClient, at: float, record_id: str = "d-1"
-) -> dict[str, Any]:
+) -> DecisionRecord:
     """A decision record exactly as a real gate run at `at` writes it (a push to main, rules only)."""
     run = run_check([loaded], client, ChangeInput(diff=None), CheckOptions(at=at))
     [result] = run.services
     context = RunContext(repo="acme/shop", event="push", ref="refs/heads/main", head_sha="a" * 40, run_id="7")
-    return decision_body(run, result, loaded, context, record_id=record_id, recorded_at=at)
+    return decision_record(run, result, loaded, context, record_id=record_id, recorded_at=at)
 
 
 def expected_spent(slo: str, start: float) -> float:
@@ -112,48 +113,49 @@ def test_settlement_matches_the_scenarios_exact_counts(
 ) -> None:
     start = END_TIME - age
     deploy = deploy_record(loaded, client, start)
-    assert is_deploy(deploy), deploy["decision"]
+    assert is_deploy(deploy), deploy.decision
     body = settle(deploy, client, "http://user:secret@prom:9090", now=END_TIME, record_id="s-1")
 
-    assert (body["kind"], body["deploy_id"], body["service"]) == ("settlement", "d-1", "inventory")
-    assert body["deploy_risk"] == deploy["change"]["risk"]
-    assert body["window"] == {"start": iso(start), "end": iso(start + DAY)}
-    assert body["metrics_source"] == "http://prom:9090"
-    slos = {s["name"]: s for s in body["slos"]}
+    assert (body.kind, body.deploy_id, body.service) == ("settlement", "d-1", "inventory")
+    assert body.deploy_risk == deploy.change.risk
+    assert (body.window.start, body.window.end) == (iso(start), iso(start + DAY))
+    assert body.metrics_source == "http://prom:9090"
+    slos = {s.name: s for s in body.slos}
     assert list(slos) == ["availability", "availability-28d", "monthly", "search", "absent"]
     for name in JOBS:
         spent = expected_spent(name, start)
-        assert slos[name]["status"] == "ok", slos[name]
-        assert slos[name]["budget_spent"] == pytest.approx(spent, rel=REL), name
-        assert slos[name]["window_seconds"] == PERIOD[name]
+        assert slos[name].status == "ok", slos[name]
+        assert slos[name].budget_spent == pytest.approx(spent, rel=REL), name
+        assert slos[name].window_seconds == PERIOD[name]
         ratio = SCENARIOS[JOBS[name]].error_ratio_between(start, start + DAY)
-        assert slos[name]["error_ratio_24h"] == pytest.approx(ratio, rel=REL)
+        assert slos[name].error_ratio_24h == pytest.approx(ratio, rel=REL)
         # The same figure from the gate's own measurement at t_end: b(1d) * 86400 / P.
         slo = next(s for s in loaded.policy.slos if s.name == name)
         measured = measure_slo(slo, client, start + DAY, None)
         burn = measured.burn_rates["1d"]
         assert burn is not None
-        assert slos[name]["burn_rate_24h"] == burn
-        assert slos[name]["budget_spent"] == pytest.approx(burn * DAY / measured.window_seconds, rel=1e-12)
-    assert slos["absent"]["status"] == "inconclusive"
-    assert slos["absent"]["budget_spent"] is None
-    assert slos["absent"]["reason"] == "no data: total_query returned no series over 30d"
+        assert slos[name].burn_rate_24h == burn
+        assert slos[name].budget_spent == pytest.approx(burn * DAY / measured.window_seconds, rel=1e-12)
+    assert slos["absent"].status == "inconclusive"
+    assert slos["absent"].budget_spent is None
+    assert slos["absent"].reason == "no data: total_query returned no series over 30d"
     # The deploy's cost is its worst SLO's; the inconclusive one does not count.
-    assert body["cost"] == max(slos[n]["budget_spent"] for n in JOBS)
-    assert all(q["expr"] and q["at"] == start + DAY for s in body["slos"] for q in s["queries"])
+    spent_per_slo = [slos[n].budget_spent for n in JOBS]
+    assert body.cost == max(x for x in spent_per_slo if x is not None) and None not in spent_per_slo
+    assert all(q.expr and q.at == start + DAY for s in body.slos for q in s.queries)
 
 
 def test_the_fast_burn_after_a_deploy_is_its_cost(client: PrometheusClient, loaded: LoadedPolicy) -> None:
     """Deployed exactly 24 h before the data ends: search's last 2 h at 2% errors land in its window."""
     body = settle(deploy_record(loaded, client, END_TIME - DAY), client, "prom", now=END_TIME, record_id="s")
-    search = next(s for s in body["slos"] if s["name"] == "search")
+    search = next(s for s in body.slos if s.name == "search")
     quiet = settle(
         deploy_record(loaded, client, END_TIME - 2 * DAY), client, "prom", now=END_TIME, record_id="s"
     )
-    before = next(s for s in quiet["slos"] if s["name"] == "search")
-    assert before["burn_rate_24h"] == pytest.approx(0.1, rel=REL)  # 0.01% errors: b = 0.1
-    assert search["burn_rate_24h"] > 1.5  # 2 h of 20x in 24 h
-    assert body["cost"] == pytest.approx(search["budget_spent"], rel=1e-12)
+    before = next(s for s in quiet.slos if s.name == "search")
+    assert before.burn_rate_24h == pytest.approx(0.1, rel=REL)  # 0.01% errors: b = 0.1
+    assert search.burn_rate_24h is not None and search.burn_rate_24h > 1.5  # 2 h of 20x in 24 h
+    assert body.cost == pytest.approx(search.budget_spent, rel=1e-12)
 
 
 def test_settling_a_deploy_whose_window_is_not_over_is_refused(
@@ -172,17 +174,18 @@ class Failing:
 def test_a_failed_query_settles_nothing(client: PrometheusClient, loaded: LoadedPolicy) -> None:
     deploy = deploy_record(loaded, client, END_TIME - 2 * DAY)
     body = settle(deploy, Failing(), "prom", now=END_TIME, record_id="s")
-    assert body["cost"] is None
-    assert {s["status"] for s in body["slos"]} == {"inconclusive"}
-    assert {s["reason"] for s in body["slos"]} == {"Prometheus answered 503"}
-    assert all(s["budget_spent"] is None for s in body["slos"])
+    assert body.cost is None
+    assert {s.status for s in body.slos} == {"inconclusive"}
+    assert {s.reason for s in body.slos} == {"Prometheus answered 503"}
+    assert all(s.budget_spent is None for s in body.slos)
 
 
 def test_a_policy_that_no_longer_loads_names_the_deploy(
     client: PrometheusClient, loaded: LoadedPolicy
 ) -> None:
     deploy = deploy_record(loaded, client, END_TIME - 2 * DAY, record_id="d-old")
-    deploy["policy"] = {**deploy["policy"], "text": POLICY.replace("slo-gate/v1", "slo-gate/v9")}
+    policy = deploy.policy.model_copy(update={"text": POLICY.replace("slo-gate/v1", "slo-gate/v9")})
+    deploy = deploy.model_copy(update={"policy": policy})
     with pytest.raises(AuditError, match=r"deploy d-old: its recorded policy policies/inventory.yaml"):
         settle(deploy, client, "prom", now=END_TIME, record_id="s")
 
@@ -204,10 +207,12 @@ def test_period_spend_uses_each_services_latest_policy(
 ) -> None:
     since, now = END_TIME - 10 * DAY, float(END_TIME) - HOUR
     deploy = deploy_record(loaded, client, END_TIME - 2 * DAY)
-    broken = {"text": "apiVersion: slo-gate/v9\n", "path": "old.yaml"}
-    older = {**deploy, "id": "d-0", "evaluated_at_unix": END_TIME - 20 * DAY, "policy": broken}
-    after = {**deploy, "id": "d-2", "evaluated_at_unix": now + 1, "policy": broken}
-    gone = {**deploy, "service": "retired", "policy": broken}
+    broken = RecordedPolicy(text="apiVersion: slo-gate/v9\n", path="old.yaml", sha256="0" * 64)
+    older = deploy.model_copy(
+        update={"id": "d-0", "evaluated_at_unix": END_TIME - 20 * DAY, "policy": broken}
+    )
+    after = deploy.model_copy(update={"id": "d-2", "evaluated_at_unix": now + 1, "policy": broken})
+    gone = deploy.model_copy(update={"service": "retired", "policy": broken})
     spend = period_spend([older, deploy, after, gone], client, since, now)
     assert spend == {"inventory": service_spend(measured_spend(POLICY, client, since, now))}
     ratio = SCENARIOS["inventory"].error_ratio_between(since, now)
@@ -216,6 +221,9 @@ def test_period_spend_uses_each_services_latest_policy(
 
 
 # ---- which decisions are deploys (hand-built records) ----------------------------------------------
+
+
+NOW = 1_800_000_000.0
 
 
 def decision(
@@ -227,36 +235,21 @@ def decision(
     advisory: bool = False,
     would_have: str | None = None,
     service: str = "checkout",
-) -> dict[str, Any]:
-    return {
-        "kind": "decision",
-        "id": record_id,
-        "service": service,
-        "evaluated_at": iso(at),
-        "evaluated_at_unix": at,
-        "run": {"event": event},
-        "change": {"risk": "low"},
-        "decision": {"outcome": outcome, "advisory": advisory, "would_have": would_have},
-    }
+) -> DecisionRecord:
+    return audit_records.decision(
+        record_id, at, outcome=outcome, event=event, advisory=advisory, would_have=would_have, service=service
+    )
 
 
 def settlement(
     deploy_id: str, cost: float | None, *, risk: str = "medium", service: str = "checkout"
-) -> dict[str, Any]:
-    return {
-        "kind": "settlement",
-        "service": service,
-        "deploy_id": deploy_id,
-        "deploy_risk": risk,
-        "cost": cost,
-    }
-
-
-NOW = 1_800_000_000.0
+) -> SettlementRecord:
+    deploy = decision(deploy_id, NOW - 3 * DAY, service=service)
+    return audit_records.settlement(f"s-{deploy_id}", deploy, cost, NOW, risk=risk, service=service)
 
 
 def test_deploys_to_settle_picks_old_unsettled_deploys_oldest_first() -> None:
-    records = [
+    records: list[AuditRecord] = [
         decision("young", NOW - DAY + 1),
         decision("b", NOW - 2 * DAY),
         decision("settled", NOW - 3 * DAY),
@@ -272,11 +265,11 @@ def test_deploys_to_settle_picks_old_unsettled_deploys_oldest_first() -> None:
         decision("local", NOW - 2 * DAY, event=None),
         decision("warned", NOW - 2 * DAY, outcome="warn"),
         decision("advisory-pass", NOW - 2 * DAY, advisory=True),
-        {"kind": "settlement", "id": "s", "deploy_id": "a-settlement-is-not-a-deploy"},
+        settlement("a-settlement-is-not-a-deploy", None),
     ]
-    due = [r["id"] for r in deploys_to_settle(records, NOW)]
+    due = [r.id for r in deploys_to_settle(records, NOW)]
     assert due == ["a", "b", "local", "warned", "advisory-pass", "exactly-a-day"]
-    assert [r["id"] for r in deploys_to_settle(records, NOW, min_age=3.5 * DAY)] == ["a"]
+    assert [r.id for r in deploys_to_settle(records, NOW, min_age=3.5 * DAY)] == ["a"]
 
 
 def test_expected_cost_needs_five_settled_deploys() -> None:

@@ -15,9 +15,12 @@ from typing import Any
 import pytest
 
 from gate.audit.chain import GENESIS, Checkpoint, canonical, verify_lines
+from gate.audit.record import SettlementRecord
 from gate.audit.sink import FileSink, GitSink
 from gate.errors import AuditError
-from tests.support.audit_writer import body
+from tests.support.audit_records import decision
+from tests.support.audit_records import settlement as settlement_record
+from tests.support.audit_writer import AT, record
 from tests.support.git import GIT_ENV, git
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,13 +77,13 @@ def no_sleep(delays: list[float]) -> Callable[[float], None]:
 def test_the_first_append_starts_an_orphan_branch_with_one_file(ws: Path, remote: Path) -> None:
     sink = GitSink(BRANCH, cwd=ws)
     assert sink.read() == {}
-    appended = sink.append(body("payments", "100.1", pr=42))
+    appended = sink.append(record("payments", "100.1", pr=42))
     assert appended.created
     assert appended.attempts == 1
     assert appended.location == f"git branch {BRANCH} on origin, {CHAIN}"
-    record = appended.record
-    assert (record["seq"], record["prev_hash"]) == (1, GENESIS)
-    assert remote_lines(remote) == [canonical(record)]
+    stored = appended.record
+    assert (stored.seq, stored.prev_hash) == (1, GENESIS)
+    assert remote_lines(remote) == [canonical(stored.stored())]
     assert git(remote, "rev-list", "--parents", "-n", "1", BRANCH).split() == [tip(remote)]  # no parent
     assert git(remote, "ls-tree", "-r", "--name-only", BRANCH).split() == [CHAIN]
     people = git(remote, "log", "-1", "--format=%an <%ae>|%cn <%ce>", BRANCH).strip()
@@ -88,22 +91,22 @@ def test_the_first_append_starts_an_orphan_branch_with_one_file(ws: Path, remote
         people == "slo-gate <slo-gate@users.noreply.github.com>|slo-gate <slo-gate@users.noreply.github.com>"
     )
     assert git(remote, "log", "-1", "--format=%s", BRANCH).strip() == "slo-gate: payments pass (PR #42)"
-    assert f"seq 1 {record['hash']}" in git(remote, "log", "-1", "--format=%b", BRANCH)
-    assert sink.read() == {CHAIN: [canonical(record)]}
+    assert f"seq 1 {stored.hash}" in git(remote, "log", "-1", "--format=%b", BRANCH)
+    assert sink.read() == {CHAIN: [canonical(stored.stored())]}
 
 
 def test_appends_extend_the_chain_and_each_service_has_its_own(ws: Path, remote: Path) -> None:
     sink = GitSink(BRANCH, cwd=ws)
-    first = sink.append(body("payments", "1.1")).record
+    first = sink.append(record("payments", "1.1")).record
     before = tip(remote)
-    second = sink.append(body("payments", "2.1")).record
-    assert (second["seq"], second["prev_hash"]) == (2, first["hash"])
+    second = sink.append(record("payments", "2.1")).record
+    assert (second.seq, second.prev_hash) == (2, first.hash)
     assert git(remote, "rev-parse", f"{BRANCH}^").strip() == before
-    other = sink.append(body("checkout", "3.1")).record
-    assert (other["seq"], other["prev_hash"]) == (1, GENESIS)
+    other = sink.append(record("checkout", "3.1")).record
+    assert (other.seq, other.prev_hash) == (1, GENESIS)
     chains = sink.read()
     assert sorted(chains) == ["audit/checkout.jsonl", CHAIN]
-    assert chains[CHAIN] == [canonical(first), canonical(second)]
+    assert chains[CHAIN] == [canonical(first.stored()), canonical(second.stored())]
     assert all(verify_lines(name, lines).ok for name, lines in chains.items())
     assert len(git(remote, "rev-list", BRANCH).split()) == 3
     assert git(remote, "rev-parse", "main").strip() == git(ws, "rev-parse", "HEAD").strip()  # main untouched
@@ -111,35 +114,36 @@ def test_appends_extend_the_chain_and_each_service_has_its_own(ws: Path, remote:
 
 def test_a_rerun_of_the_same_run_writes_nothing(ws: Path, remote: Path) -> None:
     sink = GitSink(BRANCH, cwd=ws)
-    first = sink.append(body("payments", "7.1"))
+    first = sink.append(record("payments", "7.1"))
     head = tip(remote)
-    again = GitSink(BRANCH, cwd=ws).append(body("payments", "7.1"))
+    again = GitSink(BRANCH, cwd=ws).append(record("payments", "7.1"))
     assert (again.created, again.attempts, again.record) == (False, 0, first.record)
     assert tip(remote) == head
     # Another attempt of the same run, or the same run for another service, is a new record.
-    assert sink.append(body("payments", "7.2")).created
-    assert sink.append(body("checkout", "7.1")).created
+    assert sink.append(record("payments", "7.2")).created
+    assert sink.append(record("checkout", "7.1")).created
 
 
 def test_local_runs_have_no_run_key_and_are_always_appended(ws: Path) -> None:
     sink = GitSink(BRANCH, cwd=ws)
-    local = {**body("payments", "x"), "run_key": None}
-    assert [sink.append(local).record["seq"] for _ in range(2)] == [1, 2]
+    local = record("payments", "x").model_copy(update={"run_key": None})
+    assert [sink.append(local).record.seq for _ in range(2)] == [1, 2]
 
 
-def settlement(deploy_id: str) -> dict[str, Any]:
-    return {"format": 1, "kind": "settlement", "id": "s1", "service": "payments", "deploy_id": deploy_id}
+def settlement(deploy_id: str) -> SettlementRecord:
+    deploy = decision(deploy_id, AT, service="payments")
+    return settlement_record("s1", deploy, 0.01, AT + 86400)
 
 
 def test_a_deploy_is_settled_once(ws: Path, remote: Path) -> None:
     sink = GitSink(BRANCH, cwd=ws)
-    sink.append(body("payments", "1.1"))
+    sink.append(record("payments", "1.1"))
     first = sink.append(settlement("abc123"))
     assert first.created
     assert (
         git(remote, "log", "-1", "--format=%s", BRANCH).strip() == "slo-gate: payments settlement of abc123"
     )
-    again = sink.append({**settlement("abc123"), "id": "s2"})
+    again = sink.append(settlement("abc123").model_copy(update={"id": "s2"}))
     assert (again.created, again.record) == (False, first.record)
 
 
@@ -158,7 +162,7 @@ def test_a_shallow_checkout_appends_and_stays_shallow(remote: Path, tmp_path: Pa
     git(tmp_path, "clone", "-q", "--depth", "1", remote.as_uri(), str(ws))
     boundary = (ws / ".git" / "shallow").read_bytes()
     sink = GitSink(BRANCH, cwd=ws)
-    assert [sink.append(body("payments", f"{n}.1")).record["seq"] for n in range(2)] == [1, 2]
+    assert [sink.append(record("payments", f"{n}.1")).record.seq for n in range(2)] == [1, 2]
     assert verify_lines(CHAIN, remote_lines(remote)).count == 2
     assert (ws / ".git" / "shallow").read_bytes() == boundary
 
@@ -211,9 +215,9 @@ def test_twenty_writers_from_their_own_clones_make_one_valid_chain(remote: Path,
     assert sorted(keys) == sorted(f"run{n}.1" for n in range(20))  # every body once, none twice
     for r in report.records:
         salt = r["id"].removeprefix(f"id-payments-{r['run_key']}")  # the writer's pid
-        assert {k: v for k, v in r.items() if k not in ("seq", "prev_hash", "hash")} == body(
+        assert {k: v for k, v in r.items() if k not in ("seq", "prev_hash", "hash")} == record(
             "payments", r["run_key"], salt=salt
-        )
+        ).body()
     assert len(git(remote, "rev-list", BRANCH).split()) == 20  # one commit per record, linear
     assert git(remote, "rev-list", "--merges", BRANCH).strip() == ""
     retries = sum(r["attempts"] - 1 for r in done)
@@ -240,7 +244,7 @@ class RacedSink(GitSink):
     def _commit(self, tip: str | None, path: str, content: bytes, message: str, index: Path) -> str:
         if self.races > 0:
             self.races -= 1
-            self.other.append(body("payments", f"other{self.races}.1"))
+            self.other.append(record("payments", f"other{self.races}.1"))
         return super()._commit(tip, path, content, message, index)
 
 
@@ -248,8 +252,8 @@ def test_a_push_that_lost_the_race_is_retried_on_the_new_tip(remote: Path, tmp_p
     delays: list[float] = []
     other = GitSink(BRANCH, cwd=clone(remote, tmp_path / "other"))
     sink = RacedSink(other, 2, cwd=clone(remote, tmp_path / "ws"), sleep=no_sleep(delays))
-    appended = sink.append(body("payments", "mine.1"))
-    assert (appended.created, appended.attempts, appended.record["seq"]) == (True, 3, 3)
+    appended = sink.append(record("payments", "mine.1"))
+    assert (appended.created, appended.attempts, appended.record.seq) == (True, 3, 3)
     assert len(delays) == 2
     assert all(0 < d <= 6 for d in delays)
     report = verify_lines(CHAIN, remote_lines(remote))
@@ -261,7 +265,7 @@ def test_a_branch_that_keeps_moving_gives_up_after_max_attempts(remote: Path, tm
     other = GitSink(BRANCH, cwd=clone(remote, tmp_path / "other"))
     sink = RacedSink(other, 99, cwd=clone(remote, tmp_path / "ws"), max_attempts=3, sleep=no_sleep(delays))
     with pytest.raises(AuditError) as caught:
-        sink.append(body("payments", "mine.1"))
+        sink.append(record("payments", "mine.1"))
     assert "after 3 attempts: the branch kept moving" in str(caught.value)
     assert "NOT written" in str(caught.value)
     assert len(delays) == 2
@@ -316,7 +320,7 @@ def test_a_tampered_chain_is_never_appended_to(
     tamper: Callable[[list[str]], list[str]], bad_seq: int, remote: Path, tmp_path: Path
 ) -> None:
     sink = GitSink(BRANCH, cwd=clone(remote, tmp_path / "ws"))
-    records = [sink.append(body("payments", f"{n}.1")).record for n in range(4)]
+    records = [sink.append(record("payments", f"{n}.1")).record for n in range(4)]
     other = clone(remote, tmp_path / "other")
     git(other, "checkout", "-q", BRANCH)
     path = other / CHAIN
@@ -326,33 +330,33 @@ def test_a_tampered_chain_is_never_appended_to(
     tampered = tip(remote)
 
     with pytest.raises(AuditError) as caught:
-        sink.append(body("payments", "next.1"))
+        sink.append(record("payments", "next.1"))
     message = str(caught.value)
     assert f"broken at seq {bad_seq}:" in message
     assert "NOT written" in message
     assert tip(remote) == tampered
     # The re-run of a recorded run is refused too: a broken log is never quietly accepted.
     with pytest.raises(AuditError, match=f"seq {bad_seq}"):
-        sink.append(body("payments", "0.1"))
+        sink.append(record("payments", "0.1"))
 
     lines = sink.read()[CHAIN]
     report = verify_lines(CHAIN, lines)
     if tamper is delete_tail:
         assert report.ok
-        report = verify_lines(CHAIN, lines, [Checkpoint(4, records[3]["hash"])])
+        report = verify_lines(CHAIN, lines, [Checkpoint(4, str(records[3].hash))])
     assert (report.ok, report.bad_seq) == (False, bad_seq)
 
     # Reverting the tampering repairs the log; appending works again.
     git(other, "revert", "--no-edit", "HEAD")
     git(other, "push", "-q", "origin", BRANCH)
-    assert sink.append(body("payments", "next.1")).record["seq"] == 5
+    assert sink.append(record("payments", "next.1")).record.seq == 5
     assert verify_lines(CHAIN, sink.read()[CHAIN]).ok
 
 
 def test_a_last_line_without_its_newline_is_refused(remote: Path, tmp_path: Path) -> None:
     sink = GitSink(BRANCH, cwd=clone(remote, tmp_path / "ws"))
     for n in range(2):
-        sink.append(body("payments", f"{n}.1"))
+        sink.append(record("payments", f"{n}.1"))
     other = clone(remote, tmp_path / "other")
     git(other, "checkout", "-q", BRANCH)
     path = other / CHAIN
@@ -360,21 +364,21 @@ def test_a_last_line_without_its_newline_is_refused(remote: Path, tmp_path: Path
     git(other, "commit", "-q", "-am", "strip")
     git(other, "push", "-q", "origin", BRANCH)
     with pytest.raises(AuditError, match=r"broken at seq 2: the last line .* does not end with a newline"):
-        sink.append(body("payments", "next.1"))
+        sink.append(record("payments", "next.1"))
 
 
 # -- GitSink: refusals ------------------------------------------------------------------------------------
 
 
 def test_a_push_declined_by_a_hook_says_the_record_was_not_written(ws: Path, remote: Path) -> None:
-    GitSink(BRANCH, cwd=ws).append(body("payments", "1.1"))
+    GitSink(BRANCH, cwd=ws).append(record("payments", "1.1"))
     head = tip(remote)
     hook = remote / "hooks" / "pre-receive"
     hook.write_text("#!/bin/sh\necho 'audit branch is frozen: ask #ops (ticket OPS-7)' >&2\nexit 1\n")
     hook.chmod(0o755)
     delays: list[float] = []
     with pytest.raises(AuditError) as caught:
-        GitSink(BRANCH, cwd=ws, sleep=no_sleep(delays)).append(body("payments", "2.1"))
+        GitSink(BRANCH, cwd=ws, sleep=no_sleep(delays)).append(record("payments", "2.1"))
     message = str(caught.value)
     assert "NOT written" in message
     assert "audit branch is frozen: ask #ops (ticket OPS-7)" in message
@@ -388,7 +392,7 @@ def test_a_remote_that_cannot_be_reached_fails_without_leaking_its_credentials(w
     sink = GitSink(BRANCH, remote="vault", cwd=ws)
     assert "s3cr3t" not in repr(sink)
     with pytest.raises(AuditError) as caught:
-        sink.append(body("payments", "1.1"))
+        sink.append(record("payments", "1.1"))
     assert "NOT written" in str(caught.value)
     assert "127.0.0.1" in str(caught.value)
     assert "s3cr3t" not in str(caught.value)
@@ -396,7 +400,7 @@ def test_a_remote_that_cannot_be_reached_fails_without_leaking_its_credentials(w
 
 def test_an_unknown_remote_is_refused(ws: Path) -> None:
     with pytest.raises(AuditError, match=r"cannot use git remote 'upstream'.*NOT written"):
-        GitSink(BRANCH, remote="upstream", cwd=ws).append(body("payments", "1.1"))
+        GitSink(BRANCH, remote="upstream", cwd=ws).append(record("payments", "1.1"))
 
 
 @pytest.mark.parametrize(
@@ -416,7 +420,7 @@ def test_remote_names_that_look_like_options_are_refused(ws: Path, remote_name: 
 @pytest.mark.parametrize("service", ["../x", "a/b", "-x", "", ".hidden", None])
 def test_service_names_that_are_not_file_names_are_refused(ws: Path, service: str | None) -> None:
     with pytest.raises(AuditError, match="cannot name an audit file"):
-        GitSink(BRANCH, cwd=ws).append({**body("payments", "1.1"), "service": service})
+        GitSink(BRANCH, cwd=ws).append(record("payments", "1.1").model_copy(update={"service": service}))
 
 
 def test_without_git_the_sink_says_so(ws: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -457,9 +461,9 @@ def test_appends_leave_head_index_worktree_and_refs_alone(ws: Path, remote: Path
     assert "1 .M" in str(before["status"]) and "1 A." in str(before["status"])
 
     sink = GitSink(BRANCH, cwd=ws)
-    sink.append(body("payments", "1.1"))
-    sink.append(body("checkout", "1.1"))
-    sink.append(body("payments", "1.1"))  # the idempotent path too
+    sink.append(record("payments", "1.1"))
+    sink.append(record("checkout", "1.1"))
+    sink.append(record("payments", "1.1"))  # the idempotent path too
     sink.read()
 
     after = workspace_state(ws)
@@ -475,21 +479,22 @@ def test_a_file_sink_keeps_one_chain_over_all_services(tmp_path: Path) -> None:
     path = tmp_path / "logs" / "deep" / "audit.jsonl"
     sink = FileSink(path)
     assert sink.read() == {}
-    first = sink.append(body("payments", "1.1"))
-    second = sink.append(body("checkout", "1.1"))
+    first = sink.append(record("payments", "1.1"))
+    second = sink.append(record("checkout", "1.1"))
     assert (first.created, first.attempts, first.location) == (True, 1, f"file {path}")
-    assert (second.record["seq"], second.record["prev_hash"]) == (2, first.record["hash"])
-    assert path.read_text("utf-8") == canonical(first.record) + "\n" + canonical(second.record) + "\n"
-    assert sink.read() == {str(path): [canonical(first.record), canonical(second.record)]}
+    assert (second.record.seq, second.record.prev_hash) == (2, first.record.hash)
+    lines = [canonical(first.record.stored()), canonical(second.record.stored())]
+    assert path.read_text("utf-8") == lines[0] + "\n" + lines[1] + "\n"
+    assert sink.read() == {str(path): lines}
     assert verify_lines(str(path), sink.read()[str(path)]).ok
     assert repr(sink) == f"FileSink({str(path)!r})"
 
 
 def test_a_file_sink_rerun_writes_nothing(tmp_path: Path) -> None:
     path = tmp_path / "audit.jsonl"
-    first = FileSink(path).append(body("payments", "1.1"))
+    first = FileSink(path).append(record("payments", "1.1"))
     size = path.stat().st_size
-    again = FileSink(path).append(body("payments", "1.1"))
+    again = FileSink(path).append(record("payments", "1.1"))
     assert (again.created, again.record) == (False, first.record)
     assert path.stat().st_size == size
     assert FileSink(path).append(settlement("d1")).created
@@ -505,13 +510,13 @@ def test_a_file_sink_never_appends_to_a_broken_chain(
 ) -> None:
     path = tmp_path / "audit.jsonl"
     for n in range(4):
-        FileSink(path).append(body("payments", f"{n}.1"))
+        FileSink(path).append(record("payments", f"{n}.1"))
     path.write_text("\n".join(tamper(path.read_text("utf-8").removesuffix("\n").split("\n"))) + "\n", "utf-8")
     content = path.read_bytes()
     with pytest.raises(
         AuditError, match=rf"file {re.escape(str(path))} is broken at seq {bad_seq}:.*NOT written"
     ):
-        FileSink(path).append(body("payments", "next.1"))
+        FileSink(path).append(record("payments", "next.1"))
     assert path.read_bytes() == content
     assert verify_lines(str(path), FileSink(path).read()[str(path)]).bad_seq == bad_seq
 
@@ -530,33 +535,33 @@ def test_a_file_sink_refuses_a_torn_last_line(
     path = tmp_path / "audit.jsonl"
     sink = FileSink(path)
     for n in range(2):
-        sink.append(body("payments", f"{n}.1"))
+        sink.append(record("payments", f"{n}.1"))
     lost = FileSink(tmp_path / "scratch.jsonl")
     for n in range(3):
-        line = canonical(lost.append(body("payments", f"{n}.1")).record)
+        line = canonical(lost.append(record("payments", f"{n}.1")).record.stored())
     with path.open("a", encoding="utf-8") as f:
         f.write(torn(line))
     if bad_seq is None:
-        assert sink.append(body("payments", "next.1")).record["seq"] == 3
+        assert sink.append(record("payments", "next.1")).record.seq == 3
         return
     with pytest.raises(AuditError, match=f"broken at seq {bad_seq}"):
-        sink.append(body("payments", "next.1"))
+        sink.append(record("payments", "next.1"))
 
 
 def test_a_file_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "audit.jsonl"
-    FileSink(path).append(body("payments", "1.1"))
+    FileSink(path).append(record("payments", "1.1"))
     with path.open("ab") as f:
         f.write(b"\xff\xfe\n")
     with pytest.raises(AuditError, match="broken at seq 2: line 2 is not valid UTF-8"):
-        FileSink(path).append(body("payments", "2.1"))
+        FileSink(path).append(record("payments", "2.1"))
 
 
 def test_an_unwritable_file_sink_says_the_record_was_not_written(tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("")
     with pytest.raises(AuditError, match=r"cannot write the audit log .*NOT written"):
-        FileSink(blocker / "audit.jsonl").append(body("payments", "1.1"))
+        FileSink(blocker / "audit.jsonl").append(record("payments", "1.1"))
 
 
 def test_ten_file_writers_at_once_make_one_valid_chain(tmp_path: Path) -> None:
@@ -585,8 +590,8 @@ def no_fds_leak() -> Iterator[None]:
 def test_a_file_sink_closes_what_it_opens(tmp_path: Path) -> None:
     sink = FileSink(tmp_path / "audit.jsonl")
     for n in range(5):
-        sink.append(body("payments", f"{n}.1"))
+        sink.append(record("payments", f"{n}.1"))
     sink.read()
     (tmp_path / "audit.jsonl").write_text("junk\n")
     with pytest.raises(AuditError):
-        sink.append(body("payments", "x.1"))
+        sink.append(record("payments", "x.1"))

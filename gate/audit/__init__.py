@@ -1,1 +1,3 @@
-"""The audit log: records, the hash chain, sinks (a git branch, a local file) and the tools that read it."""
+"""The audit log: typed records (record; built from a run by builder), the hash chain (chain), git/file
+sinks (sink, recorder), and the tools that read it (history: `audit log`; spending: `audit report`;
+replay; settle)."""

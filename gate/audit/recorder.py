@@ -4,6 +4,10 @@ Sink specs (`--audit`): `none`; `git` (each policy's `audit.branch`; a policy wi
 not recorded); `git:BRANCH` (every service on that branch); `file:PATH` (one local JSONL chain).
 Without `--audit`, a run inside GitHub Actions records to each policy's branch and a local run
 records nothing.
+
+Reading: `read_records` turns every chain line into a typed record (gate.audit.record) once, here;
+a line that is not a record this slo-gate reads is kept as an `UnknownRecord` and reported through
+`warn`, naming its chain and seq, never raised.
 """
 
 from __future__ import annotations
@@ -15,8 +19,9 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from gate.audit.builder import decision_record
 from gate.audit.chain import verify_lines
-from gate.audit.record import RunContext, decision_body
+from gate.audit.record import AuditRecord, RunContext, UnknownRecord, parse_record
 from gate.audit.sink import Appended, AuditSink, FileSink, GitSink
 from gate.errors import AuditError, UsageError
 from gate.models import AuditEntry, GateRun
@@ -66,7 +71,7 @@ class UnavailableSink:
     def __repr__(self) -> str:
         return self.location
 
-    def append(self, body: Mapping[str, Any]) -> Appended:
+    def append(self, record: AuditRecord) -> Appended:
         raise self.error
 
     def read(self) -> dict[str, list[str]]:
@@ -135,26 +140,61 @@ def plan_sinks(
     return SinkPlan(by_service, required, disabled)
 
 
-def read_records(sink: AuditSink, *, warn: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
-    """Every record of every chain the sink holds, in chain order; a broken chain is read up to its break."""
-    records: list[dict[str, Any]] = []
+def read_records(sink: AuditSink, *, warn: Callable[[str], None] | None = None) -> list[AuditRecord]:
+    """Every record of every chain the sink holds, typed, in chain order; a broken chain is read up to
+    its break. Records this slo-gate cannot read are returned as `UnknownRecord`s and warned about:
+    each invalid one by chain and seq, records of newer kinds or formats once per chain."""
+    records: list[AuditRecord] = []
     for name, lines in sorted(sink.read().items()):
         report = verify_lines(name, lines)
         if not report.ok and warn is not None:
             warn(f"{name}: the chain is broken at seq {report.bad_seq} ({report.problem}); read up to it")
-        records.extend(report.records)
+        parsed = [parse_record(raw) for raw in report.records]
+        if warn is not None:
+            _warn_unread(name, parsed, warn)
+        records.extend(parsed)
     return records
 
 
-def history(plan: SinkPlan) -> list[dict[str, Any]]:
-    """Past records for budget impact; an unreadable log only costs the measured medians, not the run."""
-    records: list[dict[str, Any]] = []
+_INVALID_NAMED = 5  # invalid records named one by one per chain; the rest are counted
+
+
+def _warn_unread(name: str, records: Sequence[AuditRecord], warn: Callable[[str], None]) -> None:
+    """One warning per invalid record (the first few, then a count), one for newer kinds and formats."""
+    invalid = [r for r in records if isinstance(r, UnknownRecord) and r.why == "invalid"]
+    for record in invalid[:_INVALID_NAMED]:
+        warn(clean(f"{name}: seq {record.seq}: {record.problem}; not read as a record", 2000))
+    if len(invalid) > _INVALID_NAMED:
+        warn(f"{clean(name)}: {len(invalid) - _INVALID_NAMED} more records do not read as records either")
+    newer: dict[str, int] = {}
+    for unread in records:
+        if isinstance(unread, UnknownRecord) and unread.why != "invalid":
+            label = str(unread.kind) if unread.why == "kind" else f"{unread.kind} (newer format)"
+            newer[label] = newer.get(label, 0) + 1
+    if newer:
+        kinds = ", ".join(f"{count} {label}" for label, count in sorted(newer.items()))
+        warn(
+            clean(
+                f"{name}: not read: {kinds} record(s) of a kind or format this slo-gate does not know "
+                "(a newer slo-gate wrote them)",
+                2000,
+            )
+        )
+
+
+def history(plan: SinkPlan) -> list[AuditRecord]:
+    """Past records for budget impact; an unreadable log only costs the measured medians, not the run
+    (a record that does not read is left out, with a warning)."""
+
+    def warn(message: str) -> None:
+        print(f"slo-gate: warning: {clean(message, 2000)}", file=sys.stderr)
+
+    records: list[AuditRecord] = []
     for sink in plan.sinks:
         try:
-            records.extend(read_records(sink))
+            records.extend(read_records(sink, warn=lambda message: warn(f"audit history: {message}")))
         except AuditError as exc:
-            message = clean(f"audit history unavailable, using the policies' expected_cost: {exc}", 2000)
-            print(f"slo-gate: warning: {message}", file=sys.stderr)
+            warn(f"audit history unavailable, using the policies' expected_cost: {exc}")
     return records
 
 
@@ -183,26 +223,26 @@ def record_run(
                     AuditEntry(service=service, location="none", error=plan.disabled[service], required=False)
                 )
             continue
-        body = decision_body(
+        record = decision_record(
             run, result, by_service[service], context, record_id=new_id(), recorded_at=clock()
         )
         advisory = by_service[service].policy.gate.mode == "advisory"
         required = plan.required.get(service, True) and not advisory and not context.fork
         try:
-            appended = sink.append(body)
+            appended = sink.append(record)
         except AuditError as exc:
             entries.append(
                 AuditEntry(service=service, location=repr(sink), error=str(exc), required=required)
             )
             continue
-        record = appended.record
+        stored = appended.record
         entries.append(
             AuditEntry(
                 service=service,
                 location=appended.location,
-                id=str(record["id"]),
-                seq=int(record["seq"]),
-                hash=str(record["hash"]),
+                id=stored.id,
+                seq=stored.seq,
+                hash=stored.hash,
                 created=appended.created,
                 required=required,
             )

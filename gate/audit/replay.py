@@ -9,14 +9,14 @@ replay.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from gate import decide
-from gate.errors import DataError, UsageError
+from gate.audit.record import DecisionRecord, RecordedOverride, RecordedQuery
+from gate.errors import DataError
 from gate.measure import measure_policies
-from gate.models import Category, ChangeRisk, Override, RiskLevel, Sample
+from gate.models import ChangeRisk, Override, Sample
 from gate.policy import load_policy_bytes
 
 __all__ = ["Replay", "replay"]
@@ -38,59 +38,61 @@ class Replay:
 class _RecordedSource:
     """Answers each query as it was answered: the recorded samples, or the recorded error again."""
 
-    def __init__(self, queries: Sequence[Mapping[str, Any]], record_id: str) -> None:
-        self._answers = {q["expr"]: q for q in queries}
+    def __init__(self, queries: Sequence[RecordedQuery], record_id: str) -> None:
+        self._answers = {q.expr: q for q in queries}
         self._record_id = record_id
 
     def instant(self, expr: str, at: float, *, tenant: str | None = None) -> list[Sample]:
         query = self._answers.get(expr)
         if query is None:
             raise DataError(f"audit record {self._record_id} holds no answer for this query", query=expr)
-        if query.get("error"):
-            raise DataError(str(query["error"]))
-        return [Sample.model_validate(s) for s in query["samples"]]
+        if query.error:
+            raise DataError(query.error)
+        return [Sample(labels=s.labels, value=s.value) for s in query.samples]
 
 
-def _override(data: Any) -> Override | None:
-    return Override.model_validate(data) if isinstance(data, Mapping) else None
+def _override(item: RecordedOverride | None) -> Override | None:
+    if item is None:
+        return None
+    return Override(
+        kind=item.kind, label=item.label, honoured=item.honoured, actor=item.actor, reason=item.reason
+    )
 
 
-def replay(record: Mapping[str, Any]) -> Replay:
-    """Decide `record` (a `decision` record) again from what it holds."""
-    if record.get("kind") != "decision":
-        raise UsageError(f"record {record.get('id')}: only decision records can be replayed")
-    policy_data = record["policy"]
-    loaded = load_policy_bytes(str(policy_data["text"]).encode("utf-8"), str(policy_data["path"]))
-    mode = record.get("gate_mode")
-    if mode in ("enforce", "advisory"):  # the run's --mode override
-        loaded = loaded.with_mode(mode)
-    at = float(record["evaluated_at_unix"])
-    source = _RecordedSource(record["queries"], str(record["id"]))
-    [budgets] = measure_policies([loaded], source, at, concurrency=1)
-    change_data = record["change"]
-    risk = RiskLevel(change_data["risk"])
+def replay(record: DecisionRecord) -> Replay:
+    """Decide `record` again from what it holds."""
+    loaded = load_policy_bytes(record.policy.text.encode("utf-8"), record.policy.path)
+    if record.gate_mode is not None:  # the run's --mode override
+        loaded = loaded.with_mode(record.gate_mode)
+    source = _RecordedSource(record.queries, record.id)
+    [budgets] = measure_policies([loaded], source, record.evaluated_at_unix, concurrency=1)
+    recorded_change = record.change
     change = ChangeRisk(
-        risk=risk, category=Category(change_data["category"]), floor=RiskLevel(change_data["floor"])
+        risk=recorded_change.risk, category=recorded_change.category, floor=recorded_change.floor
     )
     decision = decide.decide(
-        loaded.policy.gate, budgets, change, _override(record.get("override")), _override(record.get("fix"))
+        loaded.policy.gate, budgets, change, _override(record.override), _override(record.fix)
     )
-    recorded = record["decision"]
+    recorded = record.decision
     differences: list[str] = []
-    if decision.outcome != recorded["outcome"]:
-        differences.append(f"outcome: recorded {recorded['outcome']}, replayed {decision.outcome}")
-    recorded_reasons = [(r["code"], r["message"]) for r in recorded["reasons"]]
+    if decision.outcome != recorded.outcome:
+        differences.append(f"outcome: recorded {recorded.outcome}, replayed {decision.outcome}")
+    # Reasons are compared by what fired (their codes, in order), not by wording: a later gate may
+    # phrase the same reason better, and that is not a different verdict.
+    recorded_codes = [r.code for r in recorded.reasons]
+    replayed_codes = [r.code for r in decision.reasons]
+    recorded_reasons = [(r.code, r.message) for r in recorded.reasons]
     replayed_reasons = [(r.code, r.message) for r in decision.reasons]
-    if recorded_reasons != replayed_reasons:
+    if recorded_codes != replayed_codes:
         for index in range(max(len(recorded_reasons), len(replayed_reasons))):
             old = recorded_reasons[index] if index < len(recorded_reasons) else None
             new = replayed_reasons[index] if index < len(replayed_reasons) else None
-            if old != new:
+            if (old and old[0]) != (new and new[0]):
                 differences.append(
                     f"reason {index + 1}: recorded {': '.join(old) if old else '(none)'}; "
                     f"replayed {': '.join(new) if new else '(none)'}"
                 )
-    recorded_slos = {b["name"]: b.get("budget_remaining") for b in record["budgets"]}
+    recorded_slos = {b.name: b.budget_remaining for b in record.budgets}
     for slo in budgets.slos:
         before = recorded_slos.get(slo.name)
         if before != slo.budget_remaining:
@@ -98,9 +100,9 @@ def replay(record: Mapping[str, Any]) -> Replay:
                 f"SLO {slo.name}: budget left recorded {before}, replayed {slo.budget_remaining}"
             )
     return Replay(
-        record_id=str(record["id"]),
-        service=str(record["service"]),
-        recorded=str(recorded["outcome"]),
+        record_id=record.id,
+        service=record.service,
+        recorded=recorded.outcome,
         replayed=decision.outcome,
         differences=tuple(differences),
     )

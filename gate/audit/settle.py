@@ -24,16 +24,16 @@ from __future__ import annotations
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from gate import budget, promql
-from gate.audit.record import settlement_body
+from gate.audit.builder import recorded_query, settlement_record
+from gate.audit.record import AuditRecord, DecisionRecord, SettledSLO, SettlementRecord
 from gate.errors import AuditError, DataError, PolicyErrors
 from gate.github.context import PRE_MERGE_EVENTS
 from gate.measure import measure_slo
 from gate.metrics import MetricsSource
 from gate.policy import SLO, LoadedPolicy, load_policy_bytes
-from gate.times import iso, parse_iso
+from gate.times import iso
 
 __all__ = [
     "DAY",
@@ -41,6 +41,7 @@ __all__ = [
     "MIN_SETTLED",
     "ExpectedCost",
     "deploy_time",
+    "deploys",
     "deploys_to_settle",
     "expected_cost",
     "is_deploy",
@@ -61,60 +62,55 @@ POLICY_EXPECTED_COST = "policy gate.expected_cost"
 # ---- which decisions are deploys --------------------------------------------------------------
 
 
-def deploy_time(record: Mapping[str, Any]) -> float:
+def deploy_time(record: DecisionRecord) -> float:
     """When the gate let the deploy through (unix seconds)."""
-    unix = record.get("evaluated_at_unix")
-    if isinstance(unix, int | float):
-        return float(unix)
-    return parse_iso(str(record["evaluated_at"]))
+    return record.evaluated_at_unix
 
 
-def is_deploy(record: Mapping[str, Any]) -> bool:
-    if record.get("kind") != "decision":
+def is_deploy(record: AuditRecord) -> bool:
+    if not isinstance(record, DecisionRecord):
         return False
-    decision = record.get("decision") or {}
-    if decision.get("outcome") not in DEPLOY_OUTCOMES:
+    decision = record.decision
+    if decision.outcome not in DEPLOY_OUTCOMES:
         return False
-    if decision.get("advisory") and decision.get("would_have"):
+    if decision.advisory and decision.would_have:
         return False  # only advisory mode let it through (see the module docstring)
-    run = record.get("run") or {}
-    return run.get("event") not in PRE_MERGE_EVENTS
+    return record.run.event not in PRE_MERGE_EVENTS
 
 
-def _settled_ids(records: Sequence[Mapping[str, Any]]) -> set[str]:
-    return {str(r["deploy_id"]) for r in records if r.get("kind") == "settlement" and r.get("deploy_id")}
+def deploys(records: Sequence[AuditRecord]) -> list[DecisionRecord]:
+    """The decision records that are deploys (`is_deploy`), in log order."""
+    return [r for r in records if isinstance(r, DecisionRecord) and is_deploy(r)]
+
+
+def _settled_ids(records: Sequence[AuditRecord]) -> set[str]:
+    return {r.deploy_id for r in records if isinstance(r, SettlementRecord) and r.deploy_id}
 
 
 def deploys_to_settle(
-    records: Sequence[Mapping[str, Any]], now: float, *, min_age: float = DAY
-) -> list[Mapping[str, Any]]:
+    records: Sequence[AuditRecord], now: float, *, min_age: float = DAY
+) -> list[DecisionRecord]:
     """Deploys at least `min_age` seconds old with no settlement yet, oldest first."""
     settled = _settled_ids(records)
-    due = [
-        r
-        for r in records
-        if is_deploy(r) and str(r.get("id")) not in settled and now - deploy_time(r) >= min_age
-    ]
+    due = [r for r in deploys(records) if r.id not in settled and now - deploy_time(r) >= min_age]
     return sorted(due, key=deploy_time)  # stable: records of the same second keep log order
 
 
 # ---- settling one deploy ----------------------------------------------------------------------
 
 
-def _deploy_policy(deploy: Mapping[str, Any]) -> LoadedPolicy:
+def _deploy_policy(deploy: DecisionRecord) -> LoadedPolicy:
     """The policy exactly as the gate read it for this deploy (the record keeps its text)."""
-    policy = deploy.get("policy") or {}
-    path = str(policy.get("path") or "policy")
+    path = deploy.policy.path or "policy"
     try:
-        return load_policy_bytes(str(policy.get("text") or "").encode("utf-8"), path)
+        return load_policy_bytes(deploy.policy.text.encode("utf-8"), path)
     except PolicyErrors as exc:
         raise AuditError(
-            f"deploy {deploy.get('id')}: its recorded policy {path} no longer loads, so it cannot be "
-            f"settled:\n{exc}"
+            f"deploy {deploy.id}: its recorded policy {path} no longer loads, so it cannot be settled:\n{exc}"
         ) from None
 
 
-def _settle_slo(slo: SLO, source: MetricsSource, end: float, tenant: str | None) -> dict[str, Any]:
+def _settle_slo(slo: SLO, source: MetricsSource, end: float, tenant: str | None) -> SettledSLO:
     # measure_slo at t_end: its 1d window is an instant query of rate/increase over [1d] at t_end,
     # i.e. exactly the 24 h after the deploy, and it shares the gate's DataError/no-data handling.
     measured = measure_slo(slo, source, end, tenant)
@@ -123,25 +119,25 @@ def _settle_slo(slo: SLO, source: MetricsSource, end: float, tenant: str | None)
     if status == "ok" and burn is None:
         status, reason = "inconclusive", "no traffic in the 24 h after the deploy"
     spent = budget.budget_cost(burn, DAY, measured.window_seconds) if burn is not None else None
-    return {
-        "name": slo.name,
-        "objective": slo.objective,
-        "window": measured.window,
-        "window_seconds": measured.window_seconds,
-        "burn_rate_24h": burn,
-        "error_ratio_24h": None if burn is None else burn * budget.error_budget(slo.objective),
+    return SettledSLO(
+        name=slo.name,
+        objective=slo.objective,
+        window=measured.window,
+        window_seconds=measured.window_seconds,
+        burn_rate_24h=burn,
+        error_ratio_24h=None if burn is None else burn * budget.error_budget(slo.objective),
         # An inconclusive SLO (low traffic over its window, broken data) settles nothing.
-        "budget_spent": spent if status == "ok" else None,
-        "status": status,
-        "reason": reason,
-        "queries": [q.model_dump(mode="json") for q in measured.queries],
-    }
+        budget_spent=spent if status == "ok" else None,
+        status=status,
+        reason=reason,
+        queries=[recorded_query(q) for q in measured.queries],
+    )
 
 
 def settle(
-    deploy: Mapping[str, Any], source: MetricsSource, metrics_label: str, *, now: float, record_id: str
-) -> dict[str, Any]:
-    """The settlement record body for one deploy: each SLO's budget spent in the 24 h after it.
+    deploy: DecisionRecord, source: MetricsSource, metrics_label: str, *, now: float, record_id: str
+) -> SettlementRecord:
+    """The settlement record for one deploy (not yet sealed): each SLO's budget spent in the 24 h after it.
 
     Raises AuditError when the deploy's recorded policy no longer loads (a newer slo-gate dropped
     something it used) or when the 24 h are not over yet.
@@ -149,11 +145,11 @@ def settle(
     start = deploy_time(deploy)
     end = start + DAY
     if end > now:
-        raise AuditError(f"deploy {deploy.get('id')}: its 24 h are not over yet (they end at {iso(end)})")
+        raise AuditError(f"deploy {deploy.id}: its 24 h are not over yet (they end at {iso(end)})")
     loaded = _deploy_policy(deploy)
     tenant = loaded.policy.prometheus.tenant
     slos = [_settle_slo(slo, source, end, tenant) for slo in loaded.policy.slos]
-    return settlement_body(
+    return settlement_record(
         deploy,
         slos,
         record_id=record_id,
@@ -180,25 +176,24 @@ class ExpectedCost:
     samples: int
 
 
-def settled_costs(records: Sequence[Mapping[str, Any]], service: str, risk: str) -> list[float]:
+def settled_costs(records: Sequence[AuditRecord], service: str, risk: str) -> list[float]:
     """Measured costs of settled deploys of `service` at `risk`; one per deploy (first settlement wins)."""
     seen: set[str] = set()
     costs: list[float] = []
     for record in records:
-        if record.get("kind") != "settlement" or record.get("service") != service:
+        if not isinstance(record, SettlementRecord) or record.service != service:
             continue
-        if record.get("deploy_risk") != risk or record.get("cost") is None:
+        if record.deploy_risk != risk or record.cost is None:
             continue
-        deploy_id = str(record.get("deploy_id"))
-        if deploy_id in seen:
+        if record.deploy_id in seen:
             continue  # two settle runs raced: the deploy still happened once
-        seen.add(deploy_id)
-        costs.append(float(record["cost"]))
+        seen.add(record.deploy_id)
+        costs.append(record.cost)
     return costs
 
 
 def expected_cost(
-    records: Sequence[Mapping[str, Any]], service: str, risk: str, policy_percent: float
+    records: Sequence[AuditRecord], service: str, risk: str, policy_percent: float
 ) -> ExpectedCost:
     """The median settled cost of this service's `risk` deploys, or the policy's figure with too few."""
     costs = settled_costs(records, service, risk)
@@ -249,13 +244,13 @@ def measured_spend(
 
 
 def service_spend(per_slo: Mapping[str, float | None]) -> float | None:
-    """A service's spend is its worst SLO's, as a deploy's cost is (settlement_body); None if none measured."""
+    """A service's spend is its worst SLO's, as a deploy's cost is (settlement_record); None if none measured."""
     known = [v for v in per_slo.values() if v is not None]
     return max(known) if known else None
 
 
 def period_spend(
-    records: Sequence[Mapping[str, Any]], source: MetricsSource, since: float, now: float
+    records: Sequence[AuditRecord], source: MetricsSource, since: float, now: float
 ) -> dict[str, float]:
     """Each service's spend over [since, now] (its worst SLO's), measured with its latest recorded policy.
 
@@ -265,19 +260,17 @@ def period_spend(
     """
     if now <= since:
         return {}
-    latest: dict[str, Mapping[str, Any]] = {}
+    latest: dict[str, DecisionRecord] = {}
     for record in records:
-        if record.get("kind") != "decision" or deploy_time(record) > now:
+        if not isinstance(record, DecisionRecord) or deploy_time(record) > now:
             continue
-        service = str(record.get("service"))
-        if service not in latest or deploy_time(record) >= deploy_time(latest[service]):
-            latest[service] = record
+        if record.service not in latest or deploy_time(record) >= deploy_time(latest[record.service]):
+            latest[record.service] = record
     spend: dict[str, float] = {}
     for service, record in sorted(latest.items()):
-        policy = record.get("policy") or {}
         try:
             per_slo = measured_spend(
-                str(policy.get("text") or ""), source, since, now, path=str(policy.get("path") or service)
+                record.policy.text, source, since, now, path=record.policy.path or service
             )
         except AuditError:
             continue

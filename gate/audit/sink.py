@@ -1,7 +1,9 @@
 """Where sealed audit records go: a git branch (one chain per service) or a local JSONL file (one chain).
 
-Both sinks read the chain, refuse to extend a broken one, skip a record already written (the same run
-key, or the same settled deploy), seal the body with the next `seq`/`prev_hash`, and append one line.
+Both take a typed record (gate.audit.record), read the chain, refuse to extend a broken one, skip a
+record already written (the same idempotency key: the same run key, or the same settled deploy), seal
+the record's body with the next `seq`/`prev_hash`, and append one line. A record that would not read
+back as what it claims to be is refused, never written.
 
 - `FileSink` serialises writers with `flock` on a sidecar `PATH.lock` and fsyncs each line.
 - `GitSink` commits with plumbing only (a temporary index, `commit-tree`) in the workspace's object
@@ -26,6 +28,14 @@ from typing import Any, Protocol
 
 from gate import git
 from gate.audit.chain import ChainReport, canonical, seal, verify_lines
+from gate.audit.record import (
+    AuditRecord,
+    DecisionRecord,
+    SettlementRecord,
+    UnknownRecord,
+    idempotency_key,
+    parse_record,
+)
 from gate.errors import AuditError
 from gate.git import git_said
 
@@ -37,7 +47,6 @@ __all__ = [
     "FileSink",
     "GitSink",
     "check_chain",
-    "idempotency_key",
 ]
 
 AUTHOR_NAME = "slo-gate"
@@ -47,26 +56,16 @@ NOT_WRITTEN = "the audit record was NOT written"
 
 @dataclass(frozen=True)
 class Appended:
-    record: dict[str, Any]  # the sealed record as stored (the existing one on an idempotent re-run)
+    record: AuditRecord  # the sealed record as stored (the existing one on an idempotent re-run)
     created: bool  # False: this run key (or settled deploy) was already recorded
     attempts: int  # pushes tried (git); 1 for the file sink
     location: str
 
 
 class AuditSink(Protocol):
-    def append(self, body: Mapping[str, Any]) -> Appended: ...
+    def append(self, record: AuditRecord) -> Appended: ...
 
     def read(self) -> dict[str, list[str]]: ...
-
-
-def idempotency_key(record: Mapping[str, Any]) -> tuple[str, ...] | None:
-    """What makes a record "the same" as one already written; None: always append (a local run)."""
-    kind = record.get("kind")
-    if kind == "decision" and record.get("run_key") is not None:
-        return ("decision", str(record.get("service")), str(record["run_key"]))
-    if kind == "settlement" and record.get("deploy_id") is not None:
-        return ("settlement", str(record["deploy_id"]))
-    return None
 
 
 # -- chain helpers shared by both sinks ----------------------------------------------------------------
@@ -112,18 +111,22 @@ def _broken(report: ChainReport, where: str) -> AuditError:
     )
 
 
-def _existing(records: Sequence[dict[str, Any]], key: tuple[str, ...] | None) -> dict[str, Any] | None:
+def _existing(records: Sequence[dict[str, Any]], key: tuple[str, ...] | None) -> AuditRecord | None:
     if key is None:
         return None
-    return next((r for r in reversed(records) if idempotency_key(r) == key), None)
+    found = next((r for r in reversed(records) if idempotency_key(r) == key), None)
+    return parse_record(found) if found is not None else None
 
 
-def _sealed(body: Mapping[str, Any], report: ChainReport) -> tuple[dict[str, Any], bytes]:
+def _sealed(body: Mapping[str, Any], report: ChainReport) -> tuple[AuditRecord, bytes]:
     try:
-        record = seal(body, report.count + 1, report.head)
-        line = canonical(record)
+        stored = seal(body, report.count + 1, report.head)
+        line = canonical(stored)
     except (TypeError, ValueError) as exc:
         raise AuditError(f"the record cannot be written as canonical JSON ({exc}); {NOT_WRITTEN}") from None
+    record = parse_record(stored)
+    if isinstance(record, UnknownRecord) and record.why == "invalid":
+        raise AuditError(f"the record would not read back ({record.problem}); {NOT_WRITTEN}")
     return record, (line + "\n").encode("utf-8")
 
 
@@ -152,7 +155,8 @@ class FileSink:
         finally:
             os.close(fd)  # closing releases the lock
 
-    def append(self, body: Mapping[str, Any]) -> Appended:
+    def append(self, record: AuditRecord) -> Appended:
+        body = record.body()
         key = idempotency_key(body)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -233,22 +237,21 @@ _BACKOFF_SLOT_CAP = 1.0
 _BACKOFF_CAP = 4.0
 
 
-def _message(body: Mapping[str, Any], service: str, record: Mapping[str, Any]) -> str:
+def _message(record: AuditRecord, service: str) -> str:
     """`slo-gate: payments pass (PR #42)` / `slo-gate: payments settlement of ID`, then seq and hash."""
 
     def short(value: object) -> str:
         return "".join(c for c in str(value) if c.isprintable())[:100]
 
-    if body.get("kind") == "settlement":
-        subject = f"slo-gate: {service} settlement of {short(body.get('deploy_id'))}"
+    if isinstance(record, SettlementRecord):
+        subject = f"slo-gate: {service} settlement of {short(record.deploy_id)}"
+    elif isinstance(record, DecisionRecord):
+        subject = f"slo-gate: {service} {record.outcome}"
+        if record.run.pr is not None:
+            subject += f" (PR #{record.run.pr})"
     else:
-        decision, run = body.get("decision"), body.get("run")
-        outcome = decision.get("outcome") if isinstance(decision, Mapping) else None
-        pr = run.get("pr") if isinstance(run, Mapping) else None
-        subject = f"slo-gate: {service} {short(outcome or body.get('kind') or 'record')}"
-        if pr is not None:
-            subject += f" (PR #{short(pr)})"
-    return f"{subject}\n\nseq {record['seq']} {record['hash']}\n"
+        subject = f"slo-gate: {service} {short(record.kind or 'record')}"
+    return f"{subject}\n\nseq {record.seq} {record.hash}\n"
 
 
 class GitSink:
@@ -395,12 +398,13 @@ class GitSink:
 
     # -- appending
 
-    def append(self, body: Mapping[str, Any]) -> Appended:
-        service = body.get("service")
+    def append(self, record: AuditRecord) -> Appended:
+        service = record.service
         if not isinstance(service, str) or not _SERVICE.match(service):
             raise AuditError(f"service {service!r} cannot name an audit file; {NOT_WRITTEN}")
         path = f"audit/{service}.jsonl"
         where = f"{self.location}, {path}"
+        body = record.body()
         key = idempotency_key(body)
         with tempfile.TemporaryDirectory(prefix="slo-gate-audit-") as tmp, self._private_ref() as ref:
             for attempt in range(1, self._max_attempts + 1):
@@ -414,13 +418,13 @@ class GitSink:
                 existing = _existing(report.records, key)
                 if existing is not None:
                     return Appended(existing, False, attempt - 1, where)
-                record, line = _sealed(body, report)
-                message = _message(body, service, record)
+                sealed, line = _sealed(body, report)
+                message = _message(sealed, service)
                 commit = self._commit(tip, path, chain + line, message, Path(tmp) / "index")
                 pushed = self._push(commit, where, attempt)
                 if pushed is not None:
                     # "up to date": another writer pushed this very commit (same record, same second)
-                    return Appended(record, pushed, attempt, where)
+                    return Appended(sealed, pushed, attempt, where)
                 if attempt < self._max_attempts:
                     self._sleep(self._backoff(attempt, time.monotonic() - started))
         raise AuditError(

@@ -122,14 +122,13 @@ def audit_log(
 @click.argument("record_id")
 def replay(branch: str | None, remote: str, audit_file: Path | None, record_id: str) -> None:
     """Re-run a recorded decision offline; exit 1 if today's code decides differently."""
+    from gate.audit.record import DecisionRecord
     from gate.audit.recorder import read_records
     from gate.audit.replay import replay as replay_record
     from gate.errors import UsageError
 
     records = read_records(open_audit_sink(branch, remote, audit_file), warn=warn)
-    matches = [
-        r for r in records if r.get("kind") == "decision" and str(r.get("id", "")).startswith(record_id)
-    ]
+    matches = [r for r in records if isinstance(r, DecisionRecord) and r.id.startswith(record_id)]
     if len(matches) != 1:
         found = "no decision record" if not matches else f"{len(matches)} decision records"
         raise UsageError(f"{found} with id {record_id!r}")
@@ -179,21 +178,17 @@ def settle(
         failed = 0
         for deploy in pending:
             try:
-                body = settle_deploy(deploy, source, label, now=at, record_id=secrets.token_hex(8))
-                appended = sink.append(body)
+                record = settle_deploy(deploy, source, label, now=at, record_id=secrets.token_hex(8))
+                appended = sink.append(record)
             except GateError as exc:  # one unsettleable deploy must not hold back the others
                 failed += 1
-                click.echo(
-                    clean(f"NOT settled {deploy.get('service')} deploy {deploy.get('id')}: {exc}", 2000)
-                )
+                click.echo(clean(f"NOT settled {deploy.service} deploy {deploy.id}: {exc}", 2000))
                 continue
-            cost = body.get("cost")
+            cost = record.cost
             spent = "unknown (inconclusive)" if cost is None else f"{cost * 100:.2f}% of the budget"
             state = "settled" if appended.created else "already settled"
-            click.echo(
-                f"{state} {body['service']} deploy {body['deploy_id']} ({body['deploy_risk']}): {spent}"
-                f" as seq {appended.record['seq']}"
-            )
+            line = f"{state} {record.service} deploy {record.deploy_id} ({record.deploy_risk.value}): {spent}"
+            click.echo(clean(f"{line} as seq {appended.record.seq}", 2000))
     sys.exit(1 if failed else 0)
 
 
@@ -229,11 +224,11 @@ def report(
     prometheus_url: str | None,
 ) -> None:
     """How the budget was spent: per deploy, per risk level, overrides, burn no deploy explains."""
-    from gate.audit.history import build_report, render_report
     from gate.audit.recorder import read_records
+    from gate.audit.spending import build_report, render_report
     from gate.errors import UsageError
     from gate.settings import at_option
-    from gate.times import parse_since
+    from gate.times import iso, parse_since
 
     records = read_records(open_audit_sink(branch, remote, audit_file), warn=warn)
     now = at_option(at_text) or time.time()
@@ -241,6 +236,8 @@ def report(
         since_at = parse_since(since, now)
     except ValueError as exc:
         raise UsageError(f"--since: {exc}") from None
+    if since_at >= now:
+        raise UsageError(f"--since {since}: the period must start before its end ({iso(now)})")
     spend: dict[str, float] | None = None
     if prometheus_url:
         from gate.audit.settle import period_spend

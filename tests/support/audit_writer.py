@@ -16,27 +16,29 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
+from gate.audit.record import DecisionRecord
 from gate.audit.sink import AuditSink, FileSink, GitSink
 from gate.errors import AuditError
+from tests.support.audit_records import decision
+
+AT = 1_792_497_600.0  # the fixture's end time (2026-10-20T12:00:00Z)
 
 
-def body(service: str, run_key: str, pr: int = 7, pad: int = 0, salt: str = "") -> dict[str, Any]:
-    """A small decision body with the fields the sinks read (kind, service, run_key, run.pr, outcome);
-    `pad` adds that many bytes of policy text, to weigh like a real record (a few KB)."""
-    padding = {"policy": {"text": ("# policy text\n" * (pad // 14 + 1))[:pad]}} if pad else {}
-    return {
-        **padding,
-        "format": 1,
-        "kind": "decision",
+def record(service: str, run_key: str, pr: int = 7, pad: int = 0, salt: str = "") -> DecisionRecord:
+    """A small decision record (a pass of PR `pr` with run key `run_key`); `pad` adds that many bytes
+    of policy text, to weigh like a real record (a few KB)."""
+    return decision(
         # the writer salts it, as real record ids are random: two runs never make the very same commit
-        "id": f"id-{service}-{run_key}{salt}",
-        "service": service,
-        "run": {"pr": pr, "run_id": run_key.split(".")[0]},
-        "run_key": run_key,
-        "decision": {"outcome": "pass", "exit_code": 0},
-    }
+        f"id-{service}-{run_key}{salt}",
+        AT,
+        service=service,
+        event="pull_request",
+        pr=pr,
+        run_key=run_key,
+        run_id=run_key.split(".")[0],
+        policy_text=("# policy text\n" * (pad // 14 + 1))[:pad],
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -63,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         run_key = f"{run_id}-{n}.1" if args.count > 1 else f"{run_id}.1"
         started = time.perf_counter()
         try:
-            appended = sink.append(body(service, run_key, pad=args.pad, salt=f"-{os.getpid()}"))
+            appended = sink.append(record(service, run_key, pad=args.pad, salt=f"-{os.getpid()}"))
         except AuditError as exc:
             print(json.dumps({"run_key": run_key, "error": str(exc)}), flush=True)
             return 1
@@ -72,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
             "run_key": run_key,
             "created": appended.created,
             "attempts": appended.attempts,
-            "seq": appended.record["seq"],
+            "seq": appended.record.seq,
             "seconds": seconds,
         }
         print(json.dumps(out), flush=True)
