@@ -213,7 +213,7 @@ def parse_time(text: str | None, option: str = "--at") -> float | None:
 
 
 def load_policies(paths: Sequence[Path]) -> list[LoadedPolicy]:
-    from gate.policy import load_policies as load
+    from gate.policy_load import load_policies as load
 
     return load(list(paths) or [Path("policies")])
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from gate.errors import DataError
 from gate.models import Sample, WindowCounts
-from gate.policy import SLI, WINDOW_TEMPLATE
+from gate.policy import SLI
+from gate.promql_text import WINDOW_TEMPLATE
 
 PART_LABEL = "slo_gate_part"
 _SAFE_WINDOW = re.compile(r"^[a-z0-9]+$")

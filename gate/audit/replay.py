@@ -17,7 +17,7 @@ from gate import decide
 from gate.errors import DataError, UsageError
 from gate.measure import measure_policies
 from gate.models import Category, ChangeRisk, Override, RiskLevel, Sample
-from gate.policy import load_policy_bytes
+from gate.policy_load import load_policy_bytes
 
 __all__ = ["Replay", "replay"]
 
