@@ -7,7 +7,8 @@ good_query, unique SLO names, descending tiers, what a risk rule needs) are chec
 given, so they are reported together with the other errors instead of after those are fixed.
 Identifiers (service, SLO name, tenant, label names, durations, the audit branch) must match their
 pattern in full: a trailing newline from a YAML block scalar is not part of a valid name.
-No file, network or clock is touched here.
+SLI queries are checked offline: templating, then PromQL syntax (`gate/promql_syntax.py`), with the
+error's line and column in the author's own text. No file, network or clock is touched here.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pydantic import (
     Field,
     TypeAdapter,
     ValidationError,
+    ValidationInfo,
     ValidatorFunctionWrapHandler,
     field_validator,
     model_validator,
@@ -29,12 +31,13 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 from pydantic_core.core_schema import ErrorType
 
-from gate import globs
+from gate import globs, promql_syntax
 from gate.models import Category, RiskLevel
-from gate.promql_text import WINDOW_TEMPLATE, find_templates
+from gate.promql_text import WINDOW_TEMPLATE, find_templates, position, render
 
 __all__ = [
     "API_VERSION",
+    "PROMQL_BUDGET",
     "SLI",
     "SLO",
     "WINDOW_TEMPLATE",
@@ -55,6 +58,8 @@ __all__ = [
 ]
 
 API_VERSION = "slo-gate/v1"
+# The validation context key under which a loader passes one file's `promql_syntax.ParseBudget`.
+PROMQL_BUDGET = "promql_budget"
 
 _DURATION_PART = re.compile(r"(\d+)(ms|y|w|d|h|m|s)")
 _DURATION = re.compile(r"(?:\d+(?:ms|y|w|d|h|m|s))+")
@@ -63,6 +68,8 @@ _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
 _LABEL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _TENANT = re.compile(r"[A-Za-z0-9!._*'()|-]{1,150}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# The duration a query is rendered with for the offline check: any duration parses the same.
+_CHECK_DURATION = "5m"
 _FLOAT: TypeAdapter[float] = TypeAdapter(float)
 _KNOWN_ERRORS = frozenset(get_args(ErrorType))
 
@@ -91,8 +98,11 @@ def _template_problem(text: str) -> str | None:
     return None
 
 
-def check_query(text: str) -> str:
-    """Validate one SLI query's text and templating; return it unchanged or raise ValueError."""
+def check_query(text: str, budget: promql_syntax.ParseBudget | None = None) -> str:
+    """Validate one SLI query's text, templating and PromQL syntax; return it unchanged or raise ValueError.
+
+    `budget` caps the parses spent locating syntax errors across one file (a fresh one per call if None).
+    """
     if not text.strip():
         raise ValueError("must not be empty")
     control = _CONTROL.search(text)
@@ -101,7 +111,16 @@ def check_query(text: str) -> str:
     problem = _template_problem(text)
     if problem:
         raise ValueError(problem)
-    return text
+    rendered = render(text, _CHECK_DURATION)
+    syntax = promql_syntax.check(rendered.text, budget)
+    if syntax is None:
+        return text
+    if syntax.too_long:
+        raise ValueError(syntax.message)
+    if syntax.offset is None:
+        raise ValueError(f"parse error: {syntax.message}")
+    where = position(text, rendered.template_offset(syntax.offset))
+    raise ValueError(f"parse error at {where}: {syntax.message}")
 
 
 def parse_duration(text: str) -> float:
@@ -178,8 +197,12 @@ class SLI(Strict):
 
     @field_validator("error_query", "good_query", "total_query")
     @classmethod
-    def _query(cls, value: str | None) -> str | None:
-        return None if value is None else check_query(value)
+    def _query(cls, value: str | None, info: ValidationInfo) -> str | None:
+        context = info.context if isinstance(info.context, Mapping) else {}
+        budget = context.get(PROMQL_BUDGET)
+        if not isinstance(budget, promql_syntax.ParseBudget):
+            budget = None
+        return None if value is None else check_query(value, budget)
 
     @classmethod
     def cross_checks(cls, data: Mapping[str, Any]) -> list[CrossCheck]:

@@ -13,7 +13,7 @@
   (each `FILE:LINE: field: message`); two files declaring the same `service` are an error naming both.
 
 Never: reads more than `MAX_POLICY_BYTES` + 1 bytes of a file, follows a policy's content anywhere
-(no includes).
+(no includes), or spends more than one `ParseBudget` of extra parses locating one file's PromQL errors.
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from typing import Any, Literal, Protocol
 
 from pydantic import ValidationError
 
-from gate import git
+from gate import git, promql_syntax
 from gate.errors import PolicyError, PolicyErrors
-from gate.policy import API_VERSION, LoadedPolicy, Policy
+from gate.policy import API_VERSION, PROMQL_BUDGET, LoadedPolicy, Policy
 from gate.policy_yaml import (
     MAX_POLICY_BYTES,
     LineMap,
@@ -243,7 +243,7 @@ def validate_policy_data(raw: Mapping[str, Any], lines: LineMap, path: str) -> P
         where = line_for(lines, ("api_version",))
         errors.append(PolicyError(path, where, "api_version", "unknown key (use apiVersion)"))
     try:
-        policy = Policy.model_validate(raw)
+        policy = Policy.model_validate(raw, context={PROMQL_BUDGET: promql_syntax.ParseBudget()})
     except ValidationError as exc:
         for error in validation_errors(exc, path, lines, Policy):
             if error.field == "apiVersion" and error.message == "required":

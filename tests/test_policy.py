@@ -705,6 +705,80 @@ def test_parse_duration_matches_in_full() -> None:
         parse_duration("30d\n")
 
 
+# --- PromQL syntax, checked offline ------------------------------------------------------------------
+
+ERROR_QUERY = 'sum(rate(http_requests_total{job="demo",code=~"5.."}[{{.window}}]))'
+
+
+def query_errors(query: str) -> list[str]:
+    assert ERROR_QUERY in VALID
+    return [str(e) for e in bytes_errors(VALID.replace(ERROR_QUERY, query))]
+
+
+@pytest.mark.parametrize(
+    ("query", "column", "message"),
+    [
+        ("sum(rate(x[{{.window}}])", "end", "unclosed left parenthesis"),
+        ("sum(rate(x[{{ .window }}])) bye (route)", "bye", "unexpected 'bye'"),
+        ("sum(rate(x[{{.window}}])) / / sum(rate(y[{{.window}}]))", "/ sum", "unexpected '/'"),
+        ('sum(rate(x{job="a" code="5"}[{{.window}}]))', "code", "unexpected 'code'"),
+        ('sum(rate(x{job="a}[{{.window}}]))', '"a}', 'unterminated quoted string "'),
+        ("sum(rat(x[{{.window}}]))", "rat", "unknown function with name 'rat'"),
+        ("sum(rate(x[{{.window}}])) $ 2", "$", "unexpected character: '$'"),
+        ("sum(rate(x[{{.window}}x]))", "{{", "bad number or duration syntax: 5mx"),
+    ],
+    ids=[
+        "unclosed",
+        "after-template",
+        "operator",
+        "matcher",
+        "string",
+        "function",
+        "character",
+        "in-template",
+    ],
+)
+def test_broken_promql_is_a_policy_error_at_the_authors_column(query: str, column: str, message: str) -> None:
+    # The column counts in the query as written ({{.window}} and all), not in the rendered text.
+    expected = len(query) + 1 if column == "end" else query.index(column) + 1
+    assert query_errors(query) == [
+        f"p.yaml:7: slos[0].sli.error_query: parse error at column {expected}: {message}"
+    ]
+
+
+def test_a_multi_line_query_names_line_and_column() -> None:
+    text = VALID.replace(
+        f"      error_query: {ERROR_QUERY}\n",
+        "      error_query: |\n        sum(rate(x[{{.window}}]))\n          / / sum(rate(y[{{.window}}]))\n",
+    )
+    assert [str(e) for e in bytes_errors(text)] == [
+        "p.yaml:7: slos[0].sli.error_query: parse error at line 2, column 5: unexpected '/'"
+    ]
+
+
+def test_every_query_error_of_a_file_at_once() -> None:
+    text = VALID.replace(ERROR_QUERY, "sum(rate(x[{{.window}}])").replace(
+        'sum(rate(http_requests_total{job="demo"}[{{.window}}]))', "sum(irate(y[{{.window}}])"
+    )
+    assert query_errors_in(text) == [
+        ("slos[0].sli.error_query", "parse error at column 25: unclosed left parenthesis"),
+        ("slos[0].sli.total_query", "parse error at column 26: unclosed left parenthesis"),
+    ]
+
+
+def query_errors_in(text: str) -> list[tuple[str, str]]:
+    return [(e.field, e.message) for e in bytes_errors(text)]
+
+
+def test_an_overlong_query_is_refused_before_parsing() -> None:
+    query = "sum(rate(x[{{.window}}]))" + " + 1" * 300  # sum ( rate ( x [ 5m ] ) ), then + 1 each
+    [error] = query_errors(query)
+    assert error == (
+        f"p.yaml:7: slos[0].sli.error_query: has {10 + 2 * 300} PromQL tokens; at most 512 are checked "
+        "(move parts into recording rules)"
+    )
+
+
 def test_template_checks_are_linear() -> None:
     # A lazy `{{.*?}}` regex took ~16 s of CPU for 16000 unclosed `{{`; 64 KiB of them took minutes.
     code = (

@@ -76,7 +76,13 @@ def test_the_skip_rules(relative: str, taken: bool) -> None:
 
 @pytest.mark.parametrize(
     "paths",
-    [["policies"], [".github/slo"], ["policies/", "policies/checkout.yaml"], ["policies/README.md"], ["nope"]],
+    [
+        ["policies"],
+        [".github/slo"],
+        ["policies/", "policies/checkout.yaml"],
+        ["policies/README.md"],
+        ["nope"],
+    ],
 )
 def test_a_commit_and_its_checkout_yield_the_same_files(
     repo: tuple[Path, str], paths: list[str], monkeypatch: pytest.MonkeyPatch
