@@ -59,7 +59,7 @@ def parse_header(text: str) -> tuple[str, str]:
     name, value = name.strip(), value.strip()
     if not sep or not name:
         raise UsageError("header must look like 'Name: value'")
-    if not _TOKEN_RE.match(name):
+    if not _TOKEN_RE.fullmatch(name):
         raise UsageError(f"invalid header name {name!r}: use letters, digits and -")
     _check_header_value(name, value)
     return name, value
@@ -102,7 +102,7 @@ class PrometheusSettings:
         if self.token is not None and self.basic_auth is not None:
             raise UsageError("use either a bearer token or basic auth for Prometheus, not both")
         for name, value in self.headers:
-            if not _TOKEN_RE.match(name):
+            if not _TOKEN_RE.fullmatch(name):
                 raise UsageError(f"invalid header name {name!r}")
             _check_header_value(name, value)
         for label, number in (

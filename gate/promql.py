@@ -17,7 +17,7 @@ from gate.policy import SLI
 from gate.promql_text import WINDOW_TEMPLATE
 
 PART_LABEL = "slo_gate_part"
-_SAFE_WINDOW = re.compile(r"^[a-z0-9]+$")
+_SAFE_WINDOW = re.compile(r"[a-z0-9]+")
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ def batch_query(sli: SLI, windows: Sequence[WindowSpec]) -> str:
     bad_kind, bad_template = _bad_part(sli)
     parts: list[str] = []
     for window in windows:
-        if not _SAFE_WINDOW.match(window.name):
+        if not _SAFE_WINDOW.fullmatch(window.name):
             raise ValueError(f"window name {window.name!r} is not a safe label value")
         parts.append(_labelled(render(bad_template, window.duration), bad_kind, window.name))
         parts.append(_labelled(render(sli.total_query, window.duration), "total", window.name))

@@ -24,7 +24,7 @@ MAX_PULL_FILES: Final = _GITHUB_FILES_LIMIT
 
 def _check_refs(base: str, head: str) -> None:
     for name, ref in (("--base", base), ("--head", head)):
-        if not _REF.match(ref) or ref.startswith("-"):
+        if not _REF.fullmatch(ref) or ref.startswith("-"):
             raise UsageError(f"{name} {ref!r} is not a git ref")
 
 
