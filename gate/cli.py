@@ -593,9 +593,46 @@ def status(
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-def validate(paths: tuple[Path, ...]) -> None:
-    """Check policy files and folders; report every error as FILE:LINE: field: message (exit 2)."""
+@click.option(
+    "--prometheus-url",
+    help="Also send each SLI query to this Prometheus-compatible server and report those it rejects "
+    "(its version's syntax and functions). Only when given: validate is offline otherwise. Auth as for check.",
+)
+@click.option(
+    "--prometheus-header",
+    "prometheus_headers",
+    multiple=True,
+    metavar="'NAME: VALUE'",
+    help="Extra request header with --prometheus-url, repeatable. Also SLO_GATE_PROMETHEUS_HEADERS.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    default=60.0,
+    show_default=True,
+    help="Overall deadline in seconds for the queries --prometheus-url sends.",
+)
+def validate(
+    paths: tuple[Path, ...], prometheus_url: str | None, prometheus_headers: tuple[str, ...], timeout: float
+) -> None:
+    """Check policy files and folders offline (schema and PromQL syntax); report every error as
+    FILE:LINE: field: message (exit 2). With --prometheus-url, the server checks each query too."""
     loaded = load_policies(paths)
+    if prometheus_url:
+        from gate.errors import PolicyErrors
+        from gate.validate import server_check
+
+        source, label, _ = build_source(prometheus_url, prometheus_headers, timeout, 1, None)
+        try:
+            rejected = server_check(loaded, source, time.time())
+        finally:
+            close = getattr(source, "close", None)
+            if callable(close):
+                close()
+        if rejected:
+            raise PolicyErrors(rejected)
+        queries = sum(2 for p in loaded for _ in p.policy.slos)
+        click.echo(f"{queries} queries accepted by {label}")
     for policy in loaded:
         slos = ", ".join(s.name for s in policy.policy.slos)
         click.echo(f"ok  {policy.path}: service {policy.policy.service} ({slos})")
