@@ -101,7 +101,7 @@ def _template_problem(text: str) -> str | None:
 def check_query(text: str, budget: promql_syntax.ParseBudget | None = None) -> str:
     """Validate one SLI query's text, templating and PromQL syntax; return it unchanged or raise ValueError.
 
-    `budget` caps the parses spent locating syntax errors across one file (a fresh one per call if None).
+    `budget` caps the text parsed to locate syntax errors in one file (a fresh one per call if None).
     """
     if not text.strip():
         raise ValueError("must not be empty")

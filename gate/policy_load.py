@@ -13,7 +13,7 @@
   (each `FILE:LINE: field: message`); two files declaring the same `service` are an error naming both.
 
 Never: reads more than `MAX_POLICY_BYTES` + 1 bytes of a file, follows a policy's content anywhere
-(no includes), or spends more than one `ParseBudget` of extra parses locating one file's PromQL errors.
+(no includes), or parses more text locating one file's PromQL errors than one `ParseBudget` allows.
 """
 
 from __future__ import annotations

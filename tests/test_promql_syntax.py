@@ -9,6 +9,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gate import promql_syntax
 from gate.promql_syntax import MAX_TOKENS, ParseBudget, check, parse_error, tokenize
@@ -175,3 +177,16 @@ def test_help_does_not_load_the_parser_and_neither_does_importing_the_schema() -
     code = "import sys, gate.policy, gate.policy_load; print('promql_parser' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert done.stdout == "False\n"
+
+
+_PIECES = [*"()[]{}\"'`,:@+-*/%^=<>!~ #\n", "sum", "rate", "x", "by", "on", "offset", "5m", "1", "or"]
+_PIECES += ["bool", "group_left", '{a="b"}', "[5m]", "label_replace", "é", "$", ".5", "1e-3"]
+
+
+@given(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=60).map("".join))
+@settings(max_examples=300, deadline=None)
+def test_any_text_gets_a_verdict_and_a_position_inside_it(text: str) -> None:
+    problem = check(text)
+    if problem is not None and problem.offset is not None:
+        assert 0 <= problem.offset <= len(text)
+    assert (problem is None) == (parse_error(text) is None)
