@@ -229,7 +229,7 @@ def sanity(gate_json: str, naive_json: str) -> str:
 def bench(runs: int, help_runs: int) -> int:
     sys.path.insert(0, str(ROOT))
     from gate.measure import slo_query
-    from gate.policy import load_policies
+    from gate.policy_load import load_policies
     from tests.promfixture.server import running_fixture_prometheus
 
     gate_bin = str(Path(sys.executable).parent / "slo-gate")

@@ -18,15 +18,14 @@ from gate import git, report
 from gate.errors import GateError, UsageError
 from gate.github import actions
 from gate.models import GateRun, Override
-from gate.policy import LoadedPolicy, load_policy_sources
+from gate.policy import LoadedPolicy
+from gate.policy_load import GitTree, discover, load_policy_sources, read_sources
 
 if TYPE_CHECKING:
     from gate.github.api import GitHubClient
     from gate.github.context import GitHubContext, PullRequestInfo
 
 __all__ = ["ActionRun", "base_policies", "mask_secrets", "outputs", "publish"]
-
-_POLICY_SUFFIXES = (".yaml", ".yml")
 
 
 def mask_secrets(env: Mapping[str, str]) -> str:
@@ -44,8 +43,9 @@ def _git(args: Sequence[str], cwd: str | None) -> git.GitResult:
 def base_policies(commit: str, paths: Sequence[str], *, cwd: str | None) -> list[LoadedPolicy] | None:
     """The policies under `paths` as they are at `commit` (fetched when the checkout lacks it).
 
-    None when the base commit has no policy there (a PR that adds the first policy): the caller then
-    uses the PR's own policies and says so.
+    Discovered by the same rules as local files (policy_load.discover over a GitTree). None when the
+    base commit has no policy there (a PR that adds the first policy): the caller then uses the PR's
+    own policies and says so.
     """
     if _git(["cat-file", "-e", "--end-of-options", f"{commit}^{{commit}}"], cwd).returncode != 0:
         fetched = _git(
@@ -57,27 +57,16 @@ def base_policies(commit: str, paths: Sequence[str], *, cwd: str | None) -> list
                 f"cannot read the policies at the PR's base commit {commit[:12]} (a PR is judged by its "
                 f"base's policies, never its own): {reason}"
             )
-    sources: list[tuple[str, bytes]] = []
-    for path in paths:
-        listed = _git(
-            ["ls-tree", "-r", "-z", "--name-only", "--end-of-options", commit, "--", path.rstrip("/")], cwd
-        )
-        if listed.returncode != 0:
-            continue
-        root = Path(path.rstrip("/"))
-        for name in sorted(n for n in listed.stdout.decode("utf-8", "surrogateescape").split("\0") if n):
-            # Hidden names below the configured path are skipped (as the local loader does); the path
-            # itself may be hidden (`.github/slo`), or the base would seem to have no policy at all.
-            below = Path(name).relative_to(root).parts if Path(name) != root else ()
-            hidden = any(part.startswith(".") for part in below)
-            if hidden or not name.endswith(_POLICY_SUFFIXES):
-                continue
-            shown = _git(["show", "--end-of-options", f"{commit}:{name}"], cwd)
-            if shown.returncode == 0:
-                sources.append((name, shown.stdout))
-    if not sources:
+    tree = GitTree(commit, cwd)
+    try:
+        # A path missing at the base is no error: the PR may be the one adding it.
+        files, _missing = discover(paths, tree)
+        sources, errors = read_sources(files, tree)
+    except git.GitUnavailable as exc:
+        raise UsageError(f"{exc}; git is needed to read the policies at the PR's base") from None
+    if not sources and not errors:
         return None
-    return load_policy_sources(sources)
+    return load_policy_sources(sources, errors)
 
 
 @dataclass

@@ -46,6 +46,7 @@ __all__ = [
     "load_selected",
     "open_audit_sink",
     "status",
+    "validate",
 ]
 
 DEFAULT_POLICY_PATH = Path("policies")
@@ -226,7 +227,7 @@ def load_selected(paths: Sequence[Path], services: Sequence[str]) -> list[Loaded
 
 def load_all(paths: Sequence[Path], services: Sequence[str]) -> list[LoadedPolicy]:
     """Every policy under `paths` (default: policies/); each of `services` must be one of them."""
-    from gate.policy import load_policies
+    from gate.policy_load import load_policies
 
     loaded = load_policies(list(paths) or [DEFAULT_POLICY_PATH])
     known = {p.policy.service for p in loaded}
@@ -384,6 +385,27 @@ def check(settings: CheckSettings, rt: Runtime) -> CommandResult:
             text=text,
         )
     return CommandResult(text, run.exit_code)
+
+
+def validate(paths: Sequence[Path], server: MetricsSettings | None, rt: Runtime) -> CommandResult:
+    """`slo-gate validate`: every policy error at once (exit 2); with a server, it checks each query too."""
+    loaded = load_selected(paths, ())
+    lines = []
+    if server is not None:
+        from gate.errors import PolicyErrors
+        from gate.validate import server_check
+
+        source, label, _ = rt.metrics_source(server)
+        rejected = server_check(loaded, source, rt.clock())
+        if rejected:
+            raise PolicyErrors(rejected)
+        queries = sum(2 for p in loaded for _ in p.policy.slos)
+        lines.append(f"{queries} queries accepted by {label}")
+    for policy in loaded:
+        slos = ", ".join(s.name for s in policy.policy.slos)
+        lines.append(f"ok  {policy.path}: service {policy.policy.service} ({slos})")
+    lines.append(f"{len(loaded)} policies valid")
+    return CommandResult("\n".join(lines) + "\n", 0)
 
 
 def status(settings: StatusSettings, rt: Runtime) -> CommandResult:

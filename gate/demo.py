@@ -12,7 +12,8 @@ from gate import report
 from gate.app import ChangeInput, CheckOptions, run_check
 from gate.metrics import SnapshotSource
 from gate.models import GateRun
-from gate.policy import LoadedPolicy, load_policy_bytes
+from gate.policy import LoadedPolicy
+from gate.policy_load import load_policy_bytes
 from gate.risk.material import prepare_change
 
 DEMO = resources.files("gate") / "data" / "demo"

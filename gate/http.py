@@ -224,7 +224,7 @@ class _Client(httpx.Client):
 
 def check_header(name: str, value: str) -> None:
     """A header name and value that can be sent as they are; the value is never echoed."""
-    if not _TOKEN_RE.match(name):
+    if not _TOKEN_RE.fullmatch(name):
         raise UsageError(f"invalid header name {name!r}: use letters, digits and -")
     if not value:
         raise UsageError(f"header {name!r} has an empty value")

@@ -1,6 +1,9 @@
 """Measure every SLO of every policy: one batched query per SLO, sent with bounded concurrency.
 
 All queries of a run use the same evaluation time, so the numbers in one report agree with each other.
+A failed query makes its SLO inconclusive with the reason; when Prometheus placed a parse error in the
+batch, the reason names the SLO, the query (error/good/total), the window and the position in the
+policy's own text (`promql.locate_error`), and the query record keeps the server's own words.
 """
 
 from __future__ import annotations
@@ -43,18 +46,26 @@ def measure_slo(slo: SLO, source: MetricsSource, at: float, tenant: str | None) 
         min_events=slo.min_events,
         events_per_second=not promql.uses_increase(slo.sli.total_query),
     )
-    expr = promql.batch_query(slo.sli, specs)
+    batch = promql.batch(slo.sli, specs)
+    expr = batch.text
     try:
         samples = source.instant(expr, at, tenant=tenant)
     except DataError as exc:
         record = QueryRecord(slo=slo.name, expr=expr, at=at, error=exc.message)
-        return budget.inconclusive(spec, exc.message, [record])
+        return budget.inconclusive(spec, query_failure(slo, batch, exc), [record])
     record = QueryRecord(slo=slo.name, expr=expr, at=at, samples=samples)
     try:
         counts = promql.parse_batch(samples, slo.sli, specs)
     except DataError as exc:
         return budget.inconclusive(spec, exc.message, [record.model_copy(update={"error": exc.message})])
     return budget.evaluate_slo(spec, counts, [record])
+
+
+def query_failure(slo: SLO, batch: promql.Batch, exc: DataError) -> str:
+    """Why the SLO's query failed: a parse error Prometheus placed in the batch is told as the SLO,
+    query, window and position in the policy's own text; anything else as the client said it."""
+    fault = promql.locate_error(batch, exc.message)
+    return exc.message if fault is None else f"SLO {slo.name}: {fault.describe()}"
 
 
 def measure_policies(

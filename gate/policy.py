@@ -1,47 +1,43 @@
-"""The versioned policy schema (apiVersion slo-gate/v1) as frozen pydantic models, and loading it.
+"""PURE: the versioned policy schema (apiVersion slo-gate/v1) as frozen pydantic models, and durations.
 
-The YAML is parsed into plain data by a safe loader that remembers each node's line (policy_yaml.py),
-then validated here; `slo-gate/v1` is the only spec version today, and the internal model is what every
-stage reads. Loading reports every problem in every file as `FILE:LINE: field: message`.
-
-Loading API:
-- `load_policy_bytes(data, path)` / `load_policy_file(path)`: one file -> `LoadedPolicy`.
-- `discover_policy_files(paths)`: a file is taken as is; a folder contributes every `*.yaml` / `*.yml`
-  below it, recursively (monorepos keep one policy per team folder), skipping hidden folders and files
-  (`.git`, `.github`, ...), sorted by path within each folder; duplicates are dropped.
-- `load_policies(paths)`: all of the above, collecting every error across every file before raising;
-  two files declaring the same `service` are an error naming both.
+In: plain data (mappings, lists, scalars) as a loader produced it (`gate/policy_load.py` reads YAML
+files; importers of other SLO specs produce the same models). Out: a validated `Policy`, or a pydantic
+`ValidationError` carrying every problem: rules that span fields or list items (one of error_query /
+good_query, unique SLO names, descending tiers, what a risk rule needs) are checked on the input as
+given, so they are reported together with the other errors instead of after those are fixed.
+Identifiers (service, SLO name, tenant, label names, durations, the audit branch) must match their
+pattern in full: a trailing newline from a YAML block scalar is not part of a valid name.
+SLI queries are checked offline: templating, then PromQL syntax (`gate/promql_syntax.py`), with the
+error's line and column in the author's own text. No file, network or clock is touched here.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
-from collections.abc import Sequence
-from pathlib import Path
-from typing import Annotated, Any, Literal
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from pydantic_core import PydanticCustomError
-
-from gate import globs
-from gate.errors import PolicyError, PolicyErrors
-from gate.models import Category, RiskLevel
-from gate.policy_yaml import (
-    MAX_POLICY_BYTES,
-    LineMap,
-    field_name,
-    line_for,
-    parse_yaml,
-    sort_errors,
-    too_large,
-    validation_errors,
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+    model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic_core.core_schema import ErrorType
+
+from gate import globs, promql_syntax
+from gate.models import Category, RiskLevel
+from gate.promql_text import WINDOW_TEMPLATE, find_templates, position, render
 
 __all__ = [
     "API_VERSION",
-    "MAX_POLICY_BYTES",
+    "PROMQL_BUDGET",
     "SLI",
     "SLO",
     "WINDOW_TEMPLATE",
@@ -57,25 +53,27 @@ __all__ = [
     "RiskConfig",
     "RiskRule",
     "Tier",
-    "discover_policy_files",
-    "load_policies",
-    "load_policy_bytes",
-    "load_policy_file",
+    "check_query",
     "parse_duration",
 ]
 
 API_VERSION = "slo-gate/v1"
-POLICY_SUFFIXES = (".yaml", ".yml")
+# The validation context key under which a loader passes one file's `promql_syntax.ParseBudget`.
+PROMQL_BUDGET = "promql_budget"
 
 _DURATION_PART = re.compile(r"(\d+)(ms|y|w|d|h|m|s)")
-_DURATION = re.compile(r"^(?:\d+(?:ms|y|w|d|h|m|s))+$")
+_DURATION = re.compile(r"(?:\d+(?:ms|y|w|d|h|m|s))+")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "y": 365 * 86400}
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
-_LABEL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-# Sloth-compatible templating: `{{.window}}`, spaces allowed inside the braces, is the only variable.
-WINDOW_TEMPLATE = re.compile(r"\{\{\s*\.window\s*\}\}")
-_ANY_TEMPLATE = re.compile(r"\{\{.*?\}\}", re.DOTALL)
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
+_LABEL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_TENANT = re.compile(r"[A-Za-z0-9!._*'()|-]{1,150}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# The duration a query is rendered with for the offline check: any duration parses the same.
+_CHECK_DURATION = "5m"
+_FLOAT: TypeAdapter[float] = TypeAdapter(float)
+_KNOWN_ERRORS = frozenset(get_args(ErrorType))
+
+CrossCheck = tuple[tuple[str | int, ...], str]
 
 
 def _error_at(at: tuple[str | int, ...], message: str) -> PydanticCustomError:
@@ -83,35 +81,107 @@ def _error_at(at: tuple[str | int, ...], message: str) -> PydanticCustomError:
     return PydanticCustomError("policy", message, {"at": at})
 
 
-def check_query(text: str) -> str:
-    """Validate one SLI query's text and templating; return it unchanged or raise ValueError."""
+def _template_problem(text: str) -> str | None:
+    spans = find_templates(text)
+    others = [text[start:end] for start, end in spans if not WINDOW_TEMPLATE.fullmatch(text, start, end)]
+    if others:
+        shown = ", ".join(others)
+        return f"unknown template {shown}: the only template variable is {{{{.window}}}}"
+    bounds = [0] + [i for span in spans for i in span] + [len(text)]
+    outside = "".join(text[bounds[i] : bounds[i + 1]] for i in range(0, len(bounds), 2))
+    if "{{" in outside or "}}" in outside:
+        return "unbalanced '{{' / '}}': the only template is {{.window}}"
+    if not WINDOW_TEMPLATE.search(text):
+        return (
+            "must use {{.window}} as its range, e.g. rate(x[{{.window}}]), so each window measures its span"
+        )
+    return None
+
+
+def check_query(text: str, budget: promql_syntax.ParseBudget | None = None) -> str:
+    """Validate one SLI query's text, templating and PromQL syntax; return it unchanged or raise ValueError.
+
+    `budget` caps the text parsed to locate syntax errors in one file (a fresh one per call if None).
+    """
     if not text.strip():
         raise ValueError("must not be empty")
     control = _CONTROL.search(text)
     if control:
         raise ValueError(f"contains control character U+{ord(control.group()):04X}")
-    others = [m.group() for m in _ANY_TEMPLATE.finditer(text) if not WINDOW_TEMPLATE.fullmatch(m.group())]
-    if others:
-        shown = ", ".join(others)
-        raise ValueError(f"unknown template {shown}: the only template variable is {{{{.window}}}}")
-    if "{{" in _ANY_TEMPLATE.sub("", text) or "}}" in _ANY_TEMPLATE.sub("", text):
-        raise ValueError("unbalanced '{{' / '}}': the only template is {{.window}}")
-    if not WINDOW_TEMPLATE.search(text):
-        raise ValueError(
-            "must use {{.window}} as its range, e.g. rate(x[{{.window}}]), so each window measures its span"
-        )
-    return text
+    problem = _template_problem(text)
+    if problem:
+        raise ValueError(problem)
+    rendered = render(text, _CHECK_DURATION)
+    syntax = promql_syntax.check(rendered.text, budget)
+    if syntax is None:
+        return text
+    if syntax.too_long:
+        raise ValueError(syntax.message)
+    if syntax.offset is None:
+        raise ValueError(f"parse error: {syntax.message}")
+    where = position(text, rendered.template_offset(syntax.offset))
+    raise ValueError(f"parse error at {where}: {syntax.message}")
 
 
 def parse_duration(text: str) -> float:
     """Seconds in a Prometheus duration such as `30d`, `1h30m` or `5m`."""
-    if not _DURATION.match(text):
+    if not _DURATION.fullmatch(text):
         raise ValueError(f"{text!r} is not a Prometheus duration (e.g. 30d, 28d, 1h30m)")
     return float(sum(int(n) * _UNIT_SECONDS[unit] for n, unit in _DURATION_PART.findall(text)))
 
 
+def _relayed(exc: ValidationError) -> list[InitErrorDetails]:
+    """The errors of `exc`, ready to be raised again together with more."""
+    out: list[InitErrorDetails] = []
+    for error in exc.errors():
+        ctx = error.get("ctx")
+        if error["type"] in _KNOWN_ERRORS:  # pydantic's own types are re-created by name and context
+            detail = InitErrorDetails(type=error["type"], loc=error["loc"], input=error["input"])
+            if ctx is not None:
+                detail["ctx"] = ctx
+        else:
+            custom = PydanticCustomError(error["type"], error["msg"], ctx)
+            detail = InitErrorDetails(type=custom, loc=error["loc"], input=error["input"])
+        out.append(detail)
+    return out
+
+
 class Strict(BaseModel):
+    """Frozen, unknown keys rejected, and cross-field rules reported with every other error."""
+
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    @classmethod
+    def cross_checks(cls, data: Mapping[str, Any]) -> list[CrossCheck]:
+        """Rules that span fields or list items, checked on the input as given: (location, message).
+
+        A model after-validator would run only when every field is valid; these run regardless, and
+        must therefore accept any shape of input (they skip what the field checks will reject).
+        """
+        return []
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _with_cross_checks(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        problems = cls.cross_checks(data) if isinstance(data, Mapping) else []
+        if not problems:
+            return handler(data)
+        found = [
+            InitErrorDetails(type=PydanticCustomError("policy", message), loc=loc, input=data)
+            for loc, message in problems
+        ]
+        try:
+            handler(data)
+        except ValidationError as exc:
+            found = _relayed(exc) + found
+        raise ValidationError.from_exception_data(cls.__name__, found)
+
+
+def _field(item: Any, key: str) -> Any:
+    """`key` of a list item given as a mapping (from a file) or as a model (from code)."""
+    if isinstance(item, Mapping):
+        return item.get(key)
+    return getattr(item, key, None)
 
 
 class CalendarWindow(Strict):
@@ -127,18 +197,23 @@ class SLI(Strict):
 
     @field_validator("error_query", "good_query", "total_query")
     @classmethod
-    def _query(cls, value: str | None) -> str | None:
-        return None if value is None else check_query(value)
+    def _query(cls, value: str | None, info: ValidationInfo) -> str | None:
+        context = info.context if isinstance(info.context, Mapping) else {}
+        budget = context.get(PROMQL_BUDGET)
+        if not isinstance(budget, promql_syntax.ParseBudget):
+            budget = None
+        return None if value is None else check_query(value, budget)
 
-    @model_validator(mode="after")
-    def _one_of_error_or_good(self) -> SLI:
-        if self.error_query is not None and self.good_query is not None:
-            raise _error_at(
-                ("good_query",), "set error_query or good_query, not both (bad = error, or total - good)"
-            )
-        if self.error_query is None and self.good_query is None:
-            raise ValueError("needs error_query or good_query (plus total_query)")
-        return self
+    @classmethod
+    def cross_checks(cls, data: Mapping[str, Any]) -> list[CrossCheck]:
+        error, good = data.get("error_query"), data.get("good_query")
+        if error is not None and good is not None:
+            return [
+                (("good_query",), "set error_query or good_query, not both (bad = error, or total - good)")
+            ]
+        if error is None and good is None:
+            return [((), "needs error_query or good_query (plus total_query)")]
+        return []
 
 
 class SLO(Strict):
@@ -153,7 +228,7 @@ class SLO(Strict):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        if not _NAME.match(value):
+        if not _NAME.fullmatch(value):
             raise ValueError("use letters, digits, '.', '_' or '-' (at most 63 characters)")
         return value
 
@@ -189,7 +264,7 @@ class SLO(Strict):
     @classmethod
     def _breakdown(cls, value: list[str]) -> list[str]:
         for label in value:
-            if not _LABEL_NAME.match(label):
+            if not _LABEL_NAME.fullmatch(label):
                 raise ValueError(f"{label!r} is not a valid Prometheus label name")
         return value
 
@@ -233,13 +308,14 @@ class RiskRule(Strict):
     def _paths(cls, value: list[str]) -> list[str]:
         return _check_globs(value)
 
-    @model_validator(mode="after")
-    def _has_match_and_effect(self) -> RiskRule:
-        if not self.paths and not self.labels:
-            raise ValueError("a risk rule needs paths or labels to match")
-        if self.risk is None and self.category is None:
-            raise ValueError("a risk rule needs a risk or a category")
-        return self
+    @classmethod
+    def cross_checks(cls, data: Mapping[str, Any]) -> list[CrossCheck]:
+        problems: list[CrossCheck] = []
+        if not data.get("paths") and not data.get("labels"):
+            problems.append(((), "a risk rule needs paths or labels to match"))
+        if data.get("risk") is None and data.get("category") is None:
+            problems.append(((), "a risk rule needs a risk or a category"))
+        return problems
 
 
 class LLMConfig(Strict):
@@ -292,25 +368,42 @@ class GateConfig(Strict):
     override: OverrideConfig = Field(default_factory=OverrideConfig)
     expected_cost: ExpectedCost = Field(default_factory=ExpectedCost)
 
-    @field_validator("tiers")
     @classmethod
-    def _tiers_descend(cls, tiers: list[Tier]) -> list[Tier]:
+    def cross_checks(cls, data: Mapping[str, Any]) -> list[CrossCheck]:
+        tiers = data.get("tiers")
+        if not isinstance(tiers, list) or not tiers:
+            return []
+        aboves = [_above(tier) for tier in tiers]
         last = len(tiers) - 1
-        if tiers[last].above is not None:
-            raise _error_at(
-                (last, "above"), "the last tier must have no `above` (it catches everything below)"
+        problems: list[CrossCheck] = []
+        if aboves[last] is not None:
+            problems.append(
+                (("tiers", last, "above"), "the last tier must have no `above` (it catches everything below)")
             )
         previous: float | None = None
-        for index, tier in enumerate(tiers[:last]):
-            if tier.above is None:
-                raise _error_at((index,), "only the last tier may omit `above`")
-            if previous is not None and tier.above >= previous:
-                raise _error_at(
-                    (index, "above"),
-                    f"tier `above` values must strictly decrease ({tier.above:g} follows {previous:g})",
+        for index, above in enumerate(aboves[:last]):
+            if above is None:
+                problems.append((("tiers", index), "only the last tier may omit `above`"))
+            elif isinstance(above, float) and previous is not None and above >= previous:
+                problems.append(
+                    (
+                        ("tiers", index, "above"),
+                        f"tier `above` values must strictly decrease ({above:g} follows {previous:g})",
+                    )
                 )
-            previous = tier.above
-        return tiers
+            previous = above if isinstance(above, float) else None
+        return problems
+
+
+def _above(tier: Any) -> float | Literal[False] | None:
+    """A tier's `above` as pydantic will read it; False when it is not a number (its own error)."""
+    value = _field(tier, "above")
+    if value is None:
+        return None
+    try:
+        return _FLOAT.validate_python(value)
+    except ValidationError:
+        return False
 
 
 class PrometheusConfig(Strict):
@@ -319,12 +412,12 @@ class PrometheusConfig(Strict):
     @field_validator("tenant")
     @classmethod
     def _tenant(cls, value: str | None) -> str | None:
-        if value is not None and not re.match(r"^[A-Za-z0-9!._*'()|-]{1,150}$", value):
+        if value is not None and not _TENANT.fullmatch(value):
             raise ValueError("tenant must be a valid X-Scope-OrgID value")
         return value
 
 
-_BRANCH = re.compile(r"^(?!.*\.\.)(?!.*//)(?!.*/\.)(?!.*@\{)[A-Za-z0-9_][A-Za-z0-9._/-]{0,199}$")
+_BRANCH = re.compile(r"(?!.*\.\.)(?!.*//)(?!.*/\.)(?!.*@\{)[A-Za-z0-9_][A-Za-z0-9._/-]{0,199}")
 
 
 class AuditConfig(Strict):
@@ -335,7 +428,7 @@ class AuditConfig(Strict):
     @classmethod
     def _branch(cls, value: str) -> str:
         # A conservative subset of git's ref rules: the name reaches git as data, never as an option.
-        if value and (not _BRANCH.match(value) or value.endswith((".lock", "/", "."))):
+        if value and (not _BRANCH.fullmatch(value) or value.endswith((".lock", "/", "."))):
             raise ValueError("not a usable git branch name (letters, digits, '.', '_', '-', '/'; no '..')")
         return value
 
@@ -358,22 +451,31 @@ class Policy(Strict):
     @field_validator("service")
     @classmethod
     def _service(cls, value: str) -> str:
-        if not _NAME.match(value):
+        if not _NAME.fullmatch(value):
             raise ValueError("use letters, digits, '.', '_' or '-' (at most 63 characters)")
         return value
 
-    @field_validator("slos")
     @classmethod
-    def _unique_slo_names(cls, slos: list[SLO]) -> list[SLO]:
+    def cross_checks(cls, data: Mapping[str, Any]) -> list[CrossCheck]:
+        slos = data.get("slos")
+        if not isinstance(slos, list):
+            return []
+        problems: list[CrossCheck] = []
         first: dict[str, int] = {}
         for index, slo in enumerate(slos):
-            if slo.name in first:
-                raise _error_at(
-                    (index, "name"),
-                    f"duplicate SLO name {slo.name!r} (already used by slos[{first[slo.name]}])",
+            name = _field(slo, "name")
+            if not isinstance(name, str):
+                continue
+            if name in first:
+                problems.append(
+                    (
+                        ("slos", index, "name"),
+                        f"duplicate SLO name {name!r} (already used by slos[{first[name]}])",
+                    )
                 )
-            first[slo.name] = index
-        return slos
+            else:
+                first[name] = index
+        return problems
 
 
 class LoadedPolicy(BaseModel):
@@ -393,173 +495,3 @@ class LoadedPolicy(BaseModel):
             return self
         gate = self.policy.gate.model_copy(update={"mode": mode})
         return self.model_copy(update={"policy": self.policy.model_copy(update={"gate": gate})})
-
-
-# --- loading -----------------------------------------------------------------------------------------
-
-
-def _load(data: bytes, path: str) -> tuple[LoadedPolicy, LineMap]:
-    parsed = parse_yaml(data, path)
-    raw, lines = parsed.data, parsed.lines
-    version = raw.get("apiVersion")
-    if version is not None and version != API_VERSION:
-        # Another spec's schema: its other keys would only produce noise.
-        raise PolicyErrors(
-            [
-                PolicyError(
-                    path,
-                    line_for(lines, ("apiVersion",)),
-                    "apiVersion",
-                    f"expected {API_VERSION} (got {version!r})",
-                )
-            ]
-        )
-    errors: list[PolicyError] = []
-    if "api_version" in raw:  # populate_by_name would otherwise accept the Python spelling
-        errors.append(
-            PolicyError(
-                path, line_for(lines, ("api_version",)), "api_version", "unknown key (use apiVersion)"
-            )
-        )
-    try:
-        policy = Policy.model_validate(raw)
-    except ValidationError as exc:
-        for error in validation_errors(exc, path, lines, Policy):
-            if error.field == "apiVersion" and error.message == "required":
-                error = PolicyError(error.file, error.line, error.field, f"required (expected {API_VERSION})")
-            errors.append(error)
-    if errors:
-        raise PolicyErrors(sort_errors(errors))
-    loaded = LoadedPolicy(
-        policy=policy, path=path, sha256=hashlib.sha256(data).hexdigest(), source=data.decode("utf-8")
-    )
-    return loaded, lines
-
-
-def load_policy_bytes(data: bytes, path: str) -> LoadedPolicy:
-    """Validate one policy file's exact bytes; `path` is only used for display and error locations.
-
-    Raises PolicyErrors carrying every problem found in the file.
-    """
-    return _load(data, path)[0]
-
-
-def _read(path: Path | str) -> bytes:
-    display = str(path)
-    try:
-        size = os.stat(path).st_size
-        if size > MAX_POLICY_BYTES:
-            raise PolicyErrors([too_large(display, size)])
-        with open(path, "rb") as handle:
-            return handle.read(MAX_POLICY_BYTES + 1)  # parse_yaml rejects a file that grew meanwhile
-    except FileNotFoundError:
-        raise PolicyErrors([PolicyError(display, None, "", "no such file")]) from None
-    except IsADirectoryError:
-        raise PolicyErrors([PolicyError(display, None, "", "is a folder; expected a policy file")]) from None
-    except OSError as exc:
-        raise PolicyErrors([PolicyError(display, None, "", f"cannot read: {exc.strerror or exc}")]) from None
-
-
-def load_policy_file(path: Path | str) -> LoadedPolicy:
-    """Read and validate one policy file; `LoadedPolicy.path` is `path` as given."""
-    display = str(path)
-    return load_policy_bytes(_read(path), display)
-
-
-def _discover(paths: Sequence[Path | str]) -> tuple[list[Path], list[PolicyError]]:
-    found: list[Path] = []
-    errors: list[PolicyError] = []
-    seen: set[Path] = set()
-
-    def add(candidate: Path) -> None:
-        key = candidate.resolve()
-        if key not in seen:
-            seen.add(key)
-            found.append(candidate)
-
-    for given in paths:
-        path = Path(given)
-        if path.is_file():
-            add(path)
-        elif path.is_dir():
-            files: list[Path] = []
-            for folder, dirnames, filenames in os.walk(path):
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-                files.extend(
-                    Path(folder) / name
-                    for name in filenames
-                    if name.endswith(POLICY_SUFFIXES) and not name.startswith(".")
-                )
-            if not files:
-                errors.append(
-                    PolicyError(str(given), None, "", "no policy files (*.yaml, *.yml) in this folder")
-                )
-            for file in sorted(files, key=lambda p: p.relative_to(path).as_posix()):
-                add(file)
-        elif path.exists():
-            errors.append(PolicyError(str(given), None, "", "not a regular file or folder"))
-        else:
-            errors.append(PolicyError(str(given), None, "", "no such file or folder"))
-    return found, errors
-
-
-def discover_policy_files(paths: Sequence[Path | str]) -> list[Path]:
-    """Policy files named by `paths`: files as given, folders searched recursively for *.yaml / *.yml.
-
-    Hidden files and folders are skipped. A missing path or a folder without policy files is an error;
-    every such error is collected before raising PolicyErrors.
-    """
-    if not paths:
-        raise PolicyErrors([PolicyError("policy paths", None, "", "none given")])
-    found, errors = _discover(paths)
-    if errors:
-        raise PolicyErrors(errors)
-    return found
-
-
-def load_policies(paths: Sequence[Path | str]) -> list[LoadedPolicy]:
-    """Load every policy under `paths`; collect all errors across all files, then raise PolicyErrors."""
-    if not paths:
-        raise PolicyErrors([PolicyError("policy paths", None, "", "none given")])
-    files, errors = _discover(paths)
-    sources: list[tuple[str, bytes]] = []
-    for file in files:
-        try:
-            sources.append((str(file), _read(file)))
-        except PolicyErrors as exc:
-            errors.extend(exc.errors)
-    return load_policy_sources(sources, errors)
-
-
-def load_policy_sources(
-    sources: Sequence[tuple[str, bytes]], errors: Sequence[PolicyError] = ()
-) -> list[LoadedPolicy]:
-    """Load policies given as (display path, bytes), e.g. read from a git commit; one service per policy."""
-    found_errors = list(errors)
-    loaded: list[LoadedPolicy] = []
-    first: dict[str, tuple[LoadedPolicy, int | None]] = {}
-    for path, data in sources:
-        try:
-            policy, lines = _load(data, path)
-        except PolicyErrors as exc:
-            found_errors.extend(exc.errors)
-            continue
-        service = policy.policy.service
-        line = line_for(lines, ("service",))
-        if service in first:
-            other, other_line = first[service]
-            where = f"{other.path}:{other_line}" if other_line is not None else other.path
-            found_errors.append(
-                PolicyError(
-                    policy.path,
-                    line,
-                    field_name(("service",)),
-                    f"service {service!r} is also defined in {where}; each service needs exactly one policy",
-                )
-            )
-            continue
-        first[service] = (policy, line)
-        loaded.append(policy)
-    if found_errors:
-        raise PolicyErrors(found_errors)
-    return loaded

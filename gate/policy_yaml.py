@@ -26,7 +26,7 @@ from pydantic.fields import FieldInfo
 
 from gate.errors import PolicyError, PolicyErrors
 
-MAX_POLICY_BYTES = 64 * 1024  # policy.py re-exports the same number
+MAX_POLICY_BYTES = 64 * 1024  # policy_load.py re-exports the same number
 MAX_DEPTH = 64
 
 NodePath = tuple[str | int, ...]

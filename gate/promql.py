@@ -2,6 +2,12 @@
 
 Nothing from a PR, a label or a diff ever reaches this module; the only inputs are policy queries
 (reviewed on the base branch) and window names that match a strict duration pattern.
+
+A `Batch` remembers where each part's query sits in the batched text, so an error Prometheus reports
+at a position in the batch (`bad_data: 1:57: parse error: ...`) is mapped back by `locate_error` to
+the query it is in (error/good/total), the window it was rendered for and the line and column in the
+policy's own text. The server's message is read, never trusted: a bounded pattern, and a position
+that lands nowhere useful leaves the message as it was.
 """
 
 from __future__ import annotations
@@ -13,10 +19,16 @@ from dataclasses import dataclass
 
 from gate.errors import DataError
 from gate.models import Sample, WindowCounts
-from gate.policy import SLI, WINDOW_TEMPLATE
+from gate.policy import SLI
+from gate.promql_text import Rendered, position
+from gate.promql_text import render as render_mapped
 
 PART_LABEL = "slo_gate_part"
-_SAFE_WINDOW = re.compile(r"^[a-z0-9]+$")
+_SAFE_WINDOW = re.compile(r"[a-z0-9]+")
+QUERY_FIELDS = {"bad": "error_query", "good": "good_query", "total": "total_query"}
+# Prometheus' parse error position: `LINE:COL: parse error: MSG` (2.x, 3.x, Thanos, Mimir) or the
+# older `parse error at char N: MSG`. Bounded digit runs keep the search linear on any message.
+_POSITION = re.compile(r"(?<![\d:])(\d{1,9}):(\d{1,9}): parse error: |parse error at char (\d{1,9}): ")
 
 
 @dataclass(frozen=True)
@@ -29,7 +41,7 @@ class WindowSpec:
 
 
 def render(template: str, duration: str) -> str:
-    return WINDOW_TEMPLATE.sub(duration, template)
+    return render_mapped(template, duration).text
 
 
 def seconds_duration(seconds: float) -> str:
@@ -44,21 +56,123 @@ def _bad_part(sli: SLI) -> tuple[str, str]:
     return "good", sli.good_query
 
 
-def _labelled(expr: str, part: str, window: str) -> str:
-    # sum() collapses whatever the query returns to one series, so `or` cannot drop or merge parts.
-    return f'label_replace(sum({expr}), "{PART_LABEL}", "{part}:{window}", "", "")'
+@dataclass(frozen=True)
+class BatchPart:
+    """One query of one window inside a batch: `start`/`end` span its whole part, `query_*` the query."""
+
+    kind: str  # bad | good | total
+    window: WindowSpec
+    start: int
+    query_start: int
+    query_end: int
+    rendered: Rendered
+
+    @property
+    def field(self) -> str:
+        return QUERY_FIELDS[self.kind]
+
+
+@dataclass(frozen=True)
+class Batch:
+    """The batched query text and where each part of it came from."""
+
+    text: str
+    parts: tuple[BatchPart, ...]
+
+
+_JOIN = " or "
+# sum() collapses whatever the query returns to one series, so `or` cannot drop or merge parts.
+_WRAP_HEAD = "label_replace(sum("
+
+
+def batch(sli: SLI, windows: Sequence[WindowSpec], kinds: Sequence[str] | None = None) -> Batch:
+    """One instant query returning bad (or good) and total for every window, each tagged by a label.
+
+    `kinds` keeps only some parts (e.g. `("total",)`): used to send one query on its own.
+    """
+    bad_kind, bad_template = _bad_part(sli)
+    pieces: list[str] = []
+    parts: list[BatchPart] = []
+    length = 0
+    for window in windows:
+        if not _SAFE_WINDOW.fullmatch(window.name):
+            raise ValueError(f"window name {window.name!r} is not a safe label value")
+        for kind, template in ((bad_kind, bad_template), ("total", sli.total_query)):
+            if kinds is not None and kind not in kinds:
+                continue
+            if pieces:
+                pieces.append(_JOIN)
+                length += len(_JOIN)
+            rendered = render_mapped(template, window.duration)
+            tail = f'), "{PART_LABEL}", "{kind}:{window.name}", "", "")'
+            query_start = length + len(_WRAP_HEAD)
+            parts.append(
+                BatchPart(kind, window, length, query_start, query_start + len(rendered.text), rendered)
+            )
+            pieces += [_WRAP_HEAD, rendered.text, tail]
+            length = query_start + len(rendered.text) + len(tail)
+    return Batch(text="".join(pieces), parts=tuple(parts))
 
 
 def batch_query(sli: SLI, windows: Sequence[WindowSpec]) -> str:
-    """One instant query returning bad (or good) and total for every window, each tagged by a label."""
-    bad_kind, bad_template = _bad_part(sli)
-    parts: list[str] = []
-    for window in windows:
-        if not _SAFE_WINDOW.match(window.name):
-            raise ValueError(f"window name {window.name!r} is not a safe label value")
-        parts.append(_labelled(render(bad_template, window.duration), bad_kind, window.name))
-        parts.append(_labelled(render(sli.total_query, window.duration), "total", window.name))
-    return " or ".join(parts)
+    """The text of `batch(sli, windows)`."""
+    return batch(sli, windows).text
+
+
+@dataclass(frozen=True)
+class QueryFault:
+    """A parse error Prometheus reported, placed in one query of the policy."""
+
+    field: str  # error_query | good_query | total_query
+    window: WindowSpec
+    where: str | None  # `column C` / `line L, column C` in the query's own text; None: in slo-gate's wrapper
+    message: str  # Prometheus' words after `parse error:`
+
+    def describe(self) -> str:
+        """`error_query over 1h: Prometheus rejected it: parse error at column 5: ...`."""
+        over = (
+            self.window.duration
+            if self.window.name == self.window.duration
+            else (f"the SLO window ({self.window.duration})")
+        )
+        if self.where is None:
+            detail = f"{self.message} (in the sum(...) slo-gate puts around the query)"
+        else:
+            detail = f"parse error at {self.where}: {self.message}"
+        return f"{self.field} over {over}: Prometheus rejected it: {detail}"
+
+
+def _byte_offset(text: str, line: int, column: int) -> int | None:
+    """The character offset of Prometheus' 1-based line and byte column in `text`."""
+    data = text.encode("utf-8")
+    start = 0
+    for _ in range(line - 1):
+        start = data.find(b"\n", start) + 1
+        if start == 0:
+            return None
+    offset = start + column - 1
+    if not start <= offset <= len(data):
+        return None
+    return len(data[:offset].decode("utf-8", "ignore"))
+
+
+def locate_error(batch: Batch, message: str) -> QueryFault | None:
+    """The query part a Prometheus parse error points into, or None when it names no position."""
+    found = _POSITION.search(message)
+    if found is None or not batch.parts:
+        return None
+    if found.group(3) is not None:
+        offset = _byte_offset(batch.text, 1, int(found.group(3)))
+    else:
+        offset = _byte_offset(batch.text, int(found.group(1)), int(found.group(2)))
+    if offset is None:
+        return None
+    part = next((p for p in reversed(batch.parts) if p.start <= offset), batch.parts[0])
+    detail = message[found.end() :].strip()
+    if not part.query_start <= offset <= part.query_end:
+        return QueryFault(part.field, part.window, None, detail)
+    in_template = part.rendered.template_offset(offset - part.query_start)
+    return QueryFault(part.field, part.window, position(part.rendered.template, in_template), detail)
 
 
 def uses_increase(total_query: str) -> bool:

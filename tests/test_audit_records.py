@@ -30,7 +30,7 @@ from gate.audit.sink import FileSink
 from gate.cli import main
 from gate.errors import AuditError
 from gate.models import GateRun
-from gate.policy import load_policy_bytes
+from gate.policy_load import load_policy_bytes
 from gate.times import iso, parse_iso
 from tests.promfixture.server import FixturePrometheus
 from tests.support.audit_fixture import ONE_LINE

@@ -25,7 +25,8 @@ from gate.audit.settle import (
 from gate.errors import AuditError, DataError
 from gate.measure import measure_slo
 from gate.models import RiskLevel, Sample
-from gate.policy import LoadedPolicy, load_policy_bytes
+from gate.policy import LoadedPolicy
+from gate.policy_load import load_policy_bytes
 from gate.prometheus import PrometheusClient, PrometheusSettings
 from gate.times import iso
 from tests.promfixture.scenarios import END_TIME, SCENARIOS

@@ -21,7 +21,7 @@ from gate.errors import DataError
 from gate.measure import slo_query
 from gate.metrics import Snapshot, SnapshotEntry, SnapshotSource
 from gate.models import BURN_WINDOWS, Sample
-from gate.policy import load_policy_file
+from gate.policy_load import load_policy_file
 from gate.prometheus import PrometheusClient, PrometheusSettings
 from tests.support.httpstub import HTTPStub, Recorded, Reply
 

@@ -12,7 +12,8 @@ import pytest
 
 from gate.measure import measure_policies
 from gate.models import SLOBudget
-from gate.policy import LoadedPolicy, load_policy_file
+from gate.policy import LoadedPolicy
+from gate.policy_load import load_policy_file
 from gate.prometheus import PrometheusClient, PrometheusSettings
 from tests.support.httpstub import HTTPStub, Reply
 

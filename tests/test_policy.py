@@ -6,17 +6,18 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from gate.errors import PolicyError, PolicyErrors
 from gate.models import Category, RiskLevel
-from gate.policy import (
-    API_VERSION,
+from gate.policy import API_VERSION, SLI, CalendarWindow, parse_duration
+from gate.policy_load import (
     MAX_POLICY_BYTES,
-    SLI,
-    CalendarWindow,
     discover_policy_files,
     load_policies,
     load_policy_bytes,
@@ -580,3 +581,223 @@ def test_usual_audit_branches_are_fine() -> None:
     for branch in ("slo-gate-audit", "audit/slo-gate", "refs-v1.2", ""):
         loaded = load_policy_bytes((VALID + f"audit:\n  branch: {json.dumps(branch)}\n").encode(), "p.yaml")
         assert loaded.policy.audit.branch == branch
+
+
+# --- every error of a file at once -------------------------------------------------------------------
+
+FOUR_ERRORS = """\
+apiVersion: slo-gate/v1
+service: demo
+slos:
+  - name: availability
+    objective: 100
+    sli:
+      error_query: sum(rate(errors_total[{{.window}}]))
+      total_query: sum(rate(requests_total[{{.window}}]))
+  - name: availability
+    objective: 99
+    sli:
+      error_query: sum(rate(errors_total[{{.window}}]))
+      total_query: sum(rate(requests_total[{{.window}}]))
+gate:
+  tiers:
+    - {above: 25, allow: [low], colour: red}
+    - {above: 50, allow: [low, medium]}
+    - {allow: []}
+"""
+
+
+def test_cross_field_rules_are_reported_with_every_other_error() -> None:
+    # Before: the duplicate name and the tier order were checked only once every SLO and every tier
+    # was valid, so this file needed three rounds of fixes to show all four problems.
+    assert [str(e) for e in bytes_errors(FOUR_ERRORS)] == [
+        "p.yaml:5: slos[0].objective: must be less than 100 (got 100); percent of good events, 0 < x < 100",
+        "p.yaml:9: slos[1].name: duplicate SLO name 'availability' (already used by slos[0])",
+        "p.yaml:16: gate.tiers[0].colour: unknown key (allowed: above, allow)",
+        "p.yaml:17: gate.tiers[1].above: tier `above` values must strictly decrease (50 follows 25)",
+    ]
+
+
+def test_sli_and_risk_rule_rules_are_reported_with_field_errors() -> None:
+    text = VALID.replace(
+        "      total_query:", "      good_query: sum(rate(ok_total[{{.window}}]))\n      total_query:"
+    ).replace('{job="demo"}[{{.window}}]', '{job="demo"}[{{.range}}]')
+    text += "gate:\n  risk:\n    rules:\n      - {paths: [''], labels: []}\n"
+    assert [str(e) for e in bytes_errors(text)] == [
+        "p.yaml:8: slos[0].sli.good_query: set error_query or good_query, not both "
+        "(bad = error, or total - good)",
+        "p.yaml:9: slos[0].sli.total_query: unknown template {{.range}}: the only template variable is "
+        "{{.window}}",
+        "p.yaml:13: gate.risk.rules[0].paths: '' is an empty glob pattern",
+        "p.yaml:13: gate.risk.rules[0]: a risk rule needs a risk or a category",
+    ]
+
+
+def test_tier_rules_read_numbers_as_pydantic_does() -> None:
+    text = VALID + "gate:\n  tiers:\n    - {above: '40', allow: [low]}\n    - {above: 60, allow: []}\n"
+    assert [str(e) for e in bytes_errors(text)] == [
+        "p.yaml:12: gate.tiers[1].above: the last tier must have no `above` (it catches everything below)"
+    ]
+    text = (
+        VALID
+        + "gate:\n  tiers:\n    - {above: 40, allow: [low]}\n    - {above: '50', allow: []}\n    - {allow: []}\n"
+    )
+    assert [str(e) for e in bytes_errors(text)] == [
+        "p.yaml:12: gate.tiers[1].above: tier `above` values must strictly decrease (50 follows 40)"
+    ]
+
+
+def test_cross_field_rules_apply_to_models_built_in_code() -> None:
+    with pytest.raises(ValidationError) as caught:
+        SLI(error_query="sum(rate(a[{{.window}}]))", good_query="x[{{.range}}]", total_query="b")
+    assert {(e["loc"], e["type"]) for e in caught.value.errors()} == {
+        (("good_query",), "value_error"),
+        (("total_query",), "value_error"),
+        (("good_query",), "policy"),
+    }
+
+
+# --- identifiers match in full -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("old", "good", "bad", "field"),
+    [
+        ("service: demo\n", "service: demo\n", "service: |\n  demo\n", "service"),
+        ("  - name: availability\n", "  - name: a\n", "  - name: |\n      a\n", "slos[0].name"),
+        (
+            "    sli:\n",
+            "    window: 30d\n    sli:\n",
+            "    window: |\n      30d\n    sli:\n",
+            "slos[0].window",
+        ),
+        (
+            "    sli:\n",
+            "    breakdown: [route]\n    sli:\n",
+            '    breakdown: ["route\\n"]\n    sli:\n',
+            "slos[0].breakdown",
+        ),
+        (
+            "slos:\n",
+            "prometheus: {tenant: pay}\nslos:\n",
+            "prometheus:\n  tenant: |\n    pay\nslos:\n",
+            "prometheus.tenant",
+        ),
+        ("slos:\n", "audit: {branch: log}\nslos:\n", "audit:\n  branch: |\n    log\nslos:\n", "audit.branch"),
+    ],
+    ids=["service", "slo-name", "window", "breakdown", "tenant", "audit-branch"],
+)
+def test_a_trailing_newline_is_not_part_of_a_valid_identifier(
+    old: str, good: str, bad: str, field: str
+) -> None:
+    # `$` matches before a final newline: `service: |` made "demo\n" a valid service name.
+    load_policy_bytes(VALID.replace(old, good).encode(), "p.yaml")
+    [error] = bytes_errors(VALID.replace(old, bad))
+    assert error.field == field
+
+
+def test_a_block_scalar_service_cannot_pass_as_a_second_policy(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(VALID)
+    (tmp_path / "b.yaml").write_text(VALID.replace("service: demo\n", "service: |\n  demo\n"))
+    with pytest.raises(PolicyErrors) as caught:
+        load_policies([tmp_path])
+    assert [(e.file, e.field) for e in caught.value.errors] == [(str(tmp_path / "b.yaml"), "service")]
+
+
+def test_parse_duration_matches_in_full() -> None:
+    assert parse_duration("1h30m") == 5400
+    with pytest.raises(ValueError, match="not a Prometheus duration"):
+        parse_duration("30d\n")
+
+
+# --- PromQL syntax, checked offline ------------------------------------------------------------------
+
+ERROR_QUERY = 'sum(rate(http_requests_total{job="demo",code=~"5.."}[{{.window}}]))'
+
+
+def query_errors(query: str) -> list[str]:
+    assert ERROR_QUERY in VALID
+    return [str(e) for e in bytes_errors(VALID.replace(ERROR_QUERY, query))]
+
+
+@pytest.mark.parametrize(
+    ("query", "column", "message"),
+    [
+        ("sum(rate(x[{{.window}}])", "end", "unclosed left parenthesis"),
+        ("sum(rate(x[{{ .window }}])) bye (route)", "bye", "unexpected 'bye'"),
+        ("sum(rate(x[{{.window}}])) / / sum(rate(y[{{.window}}]))", "/ sum", "unexpected '/'"),
+        ('sum(rate(x{job="a" code="5"}[{{.window}}]))', "code", "unexpected 'code'"),
+        ('sum(rate(x{job="a}[{{.window}}]))', '"a}', 'unterminated quoted string "'),
+        ("sum(rat(x[{{.window}}]))", "rat", "unknown function with name 'rat'"),
+        ("sum(rate(x[{{.window}}])) $ 2", "$", "unexpected character: '$'"),
+        ("sum(rate(x[{{.window}}x]))", "{{", "bad number or duration syntax: 5mx"),
+    ],
+    ids=[
+        "unclosed",
+        "after-template",
+        "operator",
+        "matcher",
+        "string",
+        "function",
+        "character",
+        "in-template",
+    ],
+)
+def test_broken_promql_is_a_policy_error_at_the_authors_column(query: str, column: str, message: str) -> None:
+    # The column counts in the query as written ({{.window}} and all), not in the rendered text.
+    expected = len(query) + 1 if column == "end" else query.index(column) + 1
+    assert query_errors(query) == [
+        f"p.yaml:7: slos[0].sli.error_query: parse error at column {expected}: {message}"
+    ]
+
+
+def test_a_multi_line_query_names_line_and_column() -> None:
+    text = VALID.replace(
+        f"      error_query: {ERROR_QUERY}\n",
+        "      error_query: |\n        sum(rate(x[{{.window}}]))\n          / / sum(rate(y[{{.window}}]))\n",
+    )
+    assert [str(e) for e in bytes_errors(text)] == [
+        "p.yaml:7: slos[0].sli.error_query: parse error at line 2, column 5: unexpected '/'"
+    ]
+
+
+def test_every_query_error_of_a_file_at_once() -> None:
+    text = VALID.replace(ERROR_QUERY, "sum(rate(x[{{.window}}])").replace(
+        'sum(rate(http_requests_total{job="demo"}[{{.window}}]))', "sum(irate(y[{{.window}}])"
+    )
+    assert query_errors_in(text) == [
+        ("slos[0].sli.error_query", "parse error at column 25: unclosed left parenthesis"),
+        ("slos[0].sli.total_query", "parse error at column 26: unclosed left parenthesis"),
+    ]
+
+
+def query_errors_in(text: str) -> list[tuple[str, str]]:
+    return [(e.field, e.message) for e in bytes_errors(text)]
+
+
+def test_an_overlong_query_is_refused_before_parsing() -> None:
+    query = "sum(rate(x[{{.window}}]))" + " + 1" * 300  # sum ( rate ( x [ 5m ] ) ), then + 1 each
+    [error] = query_errors(query)
+    assert error == (
+        f"p.yaml:7: slos[0].sli.error_query: has {10 + 2 * 300} PromQL tokens; at most 512 are checked "
+        "(move parts into recording rules)"
+    )
+
+
+def test_template_checks_are_linear() -> None:
+    # A lazy `{{.*?}}` regex took ~16 s of CPU for 16000 unclosed `{{`; 64 KiB of them took minutes.
+    code = (
+        "import resource\n"
+        "resource.setrlimit(resource.RLIMIT_CPU, (20, 20))\n"
+        "from gate.policy import check_query\n"
+        "for text in ('x[{{.window}}] ' + '{{' * 30000, '}}' * 30000 + 'x[{{.window}}]',\n"
+        "             'x[{{.window}}]' + '{{ ' * 20000):\n"
+        "    try:\n"
+        "        check_query(text)\n"
+        "    except ValueError as exc:\n"
+        "        assert 'unbalanced' in str(exc), exc\n"
+        "print('done')\n"
+    )
+    # `-c` puts the working directory first on sys.path: this checkout's gate is the one measured.
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert (done.returncode, done.stdout) == (0, "done\n"), done.stderr[-2000:]

@@ -10,7 +10,9 @@ from gate.policy import SLI
 from gate.promql import (
     PART_LABEL,
     WindowSpec,
+    batch,
     batch_query,
+    locate_error,
     parse_batch,
     render,
     seconds_duration,
@@ -94,3 +96,122 @@ def test_unlabelled_or_duplicate_series_are_errors() -> None:
 )
 def test_uses_increase(query: str, expected: bool) -> None:
     assert uses_increase(query) is expected
+
+
+# --- where a Prometheus parse error is in the policy -------------------------------------------------
+
+SPLIT = SLI(
+    error_query='sum(rate(http_requests_total{job="café",code=~"5.."}[{{.window}}]))',
+    total_query="sum(rate(http_requests_total[{{ .window }}]))\n  + sum(irate(x[{{.window}}]))",
+)
+
+
+def prometheus_says(text: str, offset: int, message: str) -> str:
+    """The error body Prometheus sends for a parse error at character `offset` of `text`."""
+    head = text[:offset].encode("utf-8")
+    line = head.count(b"\n") + 1
+    column = len(head) - (head.rfind(b"\n") + 1) + 1  # 1-based, in bytes, within the line
+    return (
+        f'HTTP 400 Bad Request from http://prom/api/v1/query: bad_data: invalid parameter "query": '
+        f"{line}:{column}: parse error: {message}"
+    )
+
+
+def test_every_part_knows_where_its_query_is() -> None:
+    built = batch(SPLIT, WINDOWS)
+    assert built.text == batch_query(SPLIT, WINDOWS)
+    assert [(p.field, p.window.name) for p in built.parts] == [
+        ("error_query", "slo"),
+        ("total_query", "slo"),
+        ("error_query", "1h"),
+        ("total_query", "1h"),
+    ]
+    for p in built.parts:
+        assert built.text[p.query_start : p.query_end] == p.rendered.text
+        assert built.text.startswith("label_replace(sum(", p.start)
+    only_total = batch(SPLIT, WINDOWS[1:], kinds=("total",))
+    assert (
+        only_total.text
+        == 'label_replace(sum(sum(rate(http_requests_total[1h]))\n  + sum(irate(x[1h]))), "slo_gate_part", "total:1h", "", "")'
+    )
+
+
+def where_in(template: str, token: str) -> str:
+    """`column C` / `line L, column C` of `token` in `template`, counted by hand."""
+    before = template[: template.index(token)]
+    lines = before.split("\n")
+    column = f"column {len(lines[-1]) + 1}"
+    return column if "\n" not in template else f"line {len(lines)}, {column}"
+
+
+@pytest.mark.parametrize(
+    ("part", "in_batch", "in_policy"),
+    [
+        (0, "rate(", "rate("),
+        (0, "30d]", "{{.window}}"),  # inside the substituted window: at its template
+        (0, "code", "code"),  # after the two-byte é: Prometheus counts bytes, the policy characters
+        (1, "irate", "irate"),
+        (3, "irate", "irate"),
+        (2, "))", "))"),  # past the rendered 1h: shifted back by the template's length
+    ],
+)
+def test_a_prometheus_position_maps_to_the_policy_text(part: int, in_batch: str, in_policy: str) -> None:
+    built = batch(SPLIT, WINDOWS)
+    target = built.parts[part]
+    offset = built.text.index(in_batch, target.query_start)
+    fault = locate_error(built, prometheus_says(built.text, offset, 'unexpected identifier "x"'))
+    template = SPLIT.error_query if target.kind == "bad" else SPLIT.total_query
+    assert fault is not None and template is not None
+    assert (fault.field, fault.window, fault.where) == (
+        target.field,
+        target.window,
+        where_in(template, in_policy),
+    )
+    assert fault.message == 'unexpected identifier "x"'
+
+
+def test_the_description_names_query_window_and_position() -> None:
+    built = batch(SPLIT, WINDOWS)
+    offset = built.text.index("irate", built.parts[3].query_start)
+    fault = locate_error(built, prometheus_says(built.text, offset, 'unknown function with name "irate"'))
+    assert fault is not None
+    assert fault.describe() == (
+        'total_query over 1h: Prometheus rejected it: parse error at line 2, column 9: unknown function with name "irate"'
+    )
+    offset = built.text.index("rate(", built.parts[0].query_start)
+    fault = locate_error(built, prometheus_says(built.text, offset, "x"))
+    assert fault is not None
+    assert fault.describe().startswith(
+        "error_query over the SLO window (30d): Prometheus rejected it: parse error at column 5"
+    )
+
+
+def test_the_older_char_position_and_the_wrapper() -> None:
+    built = batch(ERR, WINDOWS)
+    offset = built.text.index("rate(", built.parts[1].query_start)
+    fault = locate_error(built, f"bad_data: parse error at char {offset + 1}: unexpected")
+    assert fault is not None and (fault.field, fault.window.name, fault.where) == (
+        "total_query",
+        "slo",
+        "column 5",
+    )
+    message = prometheus_says(
+        built.text, built.parts[1].start + len("label_replace("), "expected type vector"
+    )
+    fault = locate_error(built, message)
+    assert fault is not None and (fault.field, fault.where) == ("total_query", None)
+    assert fault.describe().endswith("expected type vector (in the sum(...) slo-gate puts around the query)")
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "HTTP 503 Service Unavailable from http://prom/api/v1/query: unavailable",
+        "bad_data: 99:1: parse error: past the last line",
+        "bad_data: 1:99999: parse error: past the end",
+        "1" * 100_000 + ":" + "2" * 100_000 + ": parse error: garbage",
+    ],
+    ids=["no-position", "no-such-line", "past-the-end", "hostile-digits"],
+)
+def test_a_message_without_a_usable_position_is_left_alone(message: str) -> None:
+    assert locate_error(batch(ERR, WINDOWS), message) is None

@@ -17,7 +17,7 @@ from gate.audit.record import DecisionRecord, RecordedOverride, RecordedQuery
 from gate.errors import DataError
 from gate.measure import measure_policies
 from gate.models import ChangeRisk, Override, Sample
-from gate.policy import load_policy_bytes
+from gate.policy_load import load_policy_bytes
 
 __all__ = ["Replay", "replay"]
 

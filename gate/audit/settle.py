@@ -32,7 +32,8 @@ from gate.errors import AuditError, DataError, PolicyErrors
 from gate.github.context import PRE_MERGE_EVENTS
 from gate.measure import measure_slo
 from gate.metrics import MetricsSource
-from gate.policy import SLO, LoadedPolicy, load_policy_bytes
+from gate.policy import SLO, LoadedPolicy
+from gate.policy_load import load_policy_bytes
 from gate.times import iso
 
 __all__ = [

@@ -266,7 +266,7 @@ class GitSink:
         max_attempts: int = 9,  # the first push and up to 8 retries
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        if not _REMOTE.match(remote):
+        if not _REMOTE.fullmatch(remote):
             raise AuditError(f"{remote!r} is not a git remote name")
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
@@ -310,7 +310,7 @@ class GitSink:
 
     def _check_branch(self) -> None:
         bad = AuditError(f"{self.branch!r} is not a valid git branch name for the audit log")
-        if not _BRANCH.match(self.branch) or "@{" in self.branch:
+        if not _BRANCH.fullmatch(self.branch) or "@{" in self.branch:
             raise bad
         done = self._git("check-ref-format", "--branch", self.branch)
         if done.returncode != 0 or done.stdout.decode("utf-8", "replace").strip() != self.branch:
@@ -391,7 +391,7 @@ class GitSink:
             for item in listing.split(b"\0"):
                 meta, _, name = item.partition(b"\t")
                 path = name.decode("utf-8", "replace")
-                if meta.split(b" ")[1:2] == [b"blob"] and _CHAIN_PATH.match(path):
+                if meta.split(b" ")[1:2] == [b"blob"] and _CHAIN_PATH.fullmatch(path):
                     paths.append(path)
             found = self._objects([f"{ref}:{path}" for path in paths])
             return {path: _lines(item[1] if item else b"") for path, item in zip(paths, found, strict=True)}
@@ -400,7 +400,7 @@ class GitSink:
 
     def append(self, record: AuditRecord) -> Appended:
         service = record.service
-        if not isinstance(service, str) or not _SERVICE.match(service):
+        if not isinstance(service, str) or not _SERVICE.fullmatch(service):
             raise AuditError(f"service {service!r} cannot name an audit file; {NOT_WRITTEN}")
         path = f"audit/{service}.jsonl"
         where = f"{self.location}, {path}"

@@ -192,15 +192,37 @@ def status(
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-def validate(paths: tuple[Path, ...]) -> None:
-    """Check policy files and folders; report every error as FILE:LINE: field: message (exit 2)."""
-    from gate.compose import load_selected
+@click.option(
+    "--prometheus-url",
+    help="Also send each SLI query to this Prometheus-compatible server and report those it rejects "
+    "(its version's syntax and functions). Only when given: validate is offline otherwise. Auth as for check.",
+)
+@click.option(
+    "--prometheus-header",
+    "prometheus_headers",
+    multiple=True,
+    metavar="'NAME: VALUE'",
+    help="Extra request header with --prometheus-url, repeatable. Also SLO_GATE_PROMETHEUS_HEADERS.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    default=60.0,
+    show_default=True,
+    help="Overall deadline in seconds for the queries --prometheus-url sends.",
+)
+def validate(
+    paths: tuple[Path, ...], prometheus_url: str | None, prometheus_headers: tuple[str, ...], timeout: float
+) -> None:
+    """Check policy files and folders offline (schema and PromQL syntax); report every error as
+    FILE:LINE: field: message (exit 2). With --prometheus-url, the server checks each query too."""
+    from gate import compose
+    from gate.settings import MetricsSettings
 
-    loaded = load_selected(paths, ())
-    for policy in loaded:
-        slos = ", ".join(s.name for s in policy.policy.slos)
-        click.echo(f"ok  {policy.path}: service {policy.policy.service} ({slos})")
-    click.echo(f"{len(loaded)} policies valid")
+    settings = MetricsSettings(prometheus_url=prometheus_url, headers=prometheus_headers, timeout=timeout)
+    with runtime() as rt:
+        result = compose.validate(paths, settings if prometheus_url else None, rt)
+    finish(result)
 
 
 @main.command()

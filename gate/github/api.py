@@ -117,7 +117,7 @@ def check_repo(repo: str) -> tuple[str, str]:
     """`owner/name` split and validated, so it can become two path segments."""
     owner, sep, name = repo.partition("/")
     for part in (owner, name):
-        if not sep or not _NAME.match(part) or part in (".", ".."):
+        if not sep or not _NAME.fullmatch(part) or part in (".", ".."):
             raise UsageError(f"repository {repo!r} must look like owner/name (letters, digits, - _ .)")
     return owner, name
 
@@ -417,7 +417,7 @@ class GitHubClient:
         return items
 
     def _url(self, path: str) -> str:
-        if not _PATH.match(path) or any(unquote(part) in (".", "..") for part in path.split("/")):
+        if not _PATH.fullmatch(path) or any(unquote(part) in (".", "..") for part in path.split("/")):
             raise UsageError(f"GitHub API path {path!r} must be /segment/segment with no query or '..'")
         return self._base + path
 

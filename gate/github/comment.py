@@ -36,7 +36,7 @@ class CommentResult:
 
 def marker(service: str) -> str:
     """The hidden first line that identifies `service`'s comment."""
-    if not _SERVICE.match(service):
+    if not _SERVICE.fullmatch(service):
         raise UsageError(f"service name {service!r} cannot be put in a comment marker")
     return MARKER.format(service=service)
 

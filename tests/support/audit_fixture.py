@@ -33,7 +33,8 @@ from gate.audit.sink import FileSink
 from gate.errors import DataError
 from gate.metrics import MetricsSource
 from gate.models import Override, Sample
-from gate.policy import LoadedPolicy, load_policy_bytes
+from gate.policy import LoadedPolicy
+from gate.policy_load import load_policy_bytes
 from gate.risk.material import prepare_change
 from gate.risk.verdict import ModelVerdict, Prompt
 
