@@ -275,19 +275,13 @@ def build_advisor(no_llm: bool, llm_timeout: float) -> tuple[RiskAdvisor | None,
     """The Claude client, or None and why not. The key comes only from the environment (never argv)."""
     if no_llm:
         return None, "rules only: --no-llm given"
-    key = os.environ.get("SLO_GATE_ANTHROPIC_API_KEY") or os.environ.get("ANTHROPIC_API_KEY")
-    if not key:
-        return None, "rules only: no ANTHROPIC_API_KEY"
-    from gate.risk.cache import AnswerCache, default_cache_dir
+    from gate.llm.client import model_client_from_env
     from gate.risk.claude import ClaudeClassifier
 
-    classifier = ClaudeClassifier(
-        key,
-        base_url=os.environ.get("ANTHROPIC_BASE_URL") or None,
-        timeout=llm_timeout,
-        cache=AnswerCache(default_cache_dir(os.environ)),
-    )
-    return classifier, None
+    client, why_not = model_client_from_env(os.environ, llm_timeout)
+    if client is None:
+        return None, f"rules only: {why_not}"
+    return ClaudeClassifier(client), None
 
 
 def emit(text: str) -> None:
