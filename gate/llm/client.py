@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar, cast
 
 from pydantic import BaseModel
 
@@ -27,7 +27,7 @@ from gate.llm.tools import ToolSpec
 if TYPE_CHECKING:
     import anthropic
 
-__all__ = ["KEY_VARIABLES", "ModelClient", "ToolRequest", "model_client_from_env"]
+__all__ = ["KEY_VARIABLES", "ModelClient", "ToolCaller", "ToolRequest", "model_client_from_env"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -51,6 +51,12 @@ class ToolRequest(Generic[M]):
     tool: ToolSpec[M]
     max_tokens: int = 1024
     cache_key: str | None = None
+
+
+class ToolCaller(Protocol):
+    """What features are given to ask the model (a ModelClient, or a stand-in in tests)."""
+
+    def call(self, request: ToolRequest[M]) -> ToolCallResult[M]: ...
 
 
 class ModelClient:

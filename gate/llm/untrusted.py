@@ -4,8 +4,8 @@ The nonce is random per request and never occurs in the data, so text from outsi
 label value, a diff) cannot close the block and speak as the instructions; any spelling of the marker
 word inside the data is defused (`untrusted-data` -> `untrusted_data`, any case). Values are capped
 and the cut is marked. Redaction of secrets and removal of invisible characters are the caller's
-(the text arrives already scrubbed); this module only caps, defuses and places. Every operation is a
-single linear pass.
+(text arrives scrubbed, or with the caller's `scrub` function); this module only caps, defuses and
+places. Every operation is a single linear pass.
 """
 
 from __future__ import annotations
@@ -13,10 +13,12 @@ from __future__ import annotations
 import json
 import re
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 __all__ = [
     "MARKER",
+    "RenderedValues",
     "cap",
     "choose_nonce",
     "close_marker",
@@ -65,14 +67,34 @@ def data_block(data: str, nonce: str) -> str:
     return f"{open_marker(nonce)}\n{data}\n{close_marker(nonce)}"
 
 
-def render_values(values: Mapping[str, str | Sequence[str]], *, value_max: int, items_max: int) -> str:
-    """One `name: "value"` line per value (a list: one line per item), JSON-quoted so a newline or a
-    quote in a value cannot forge another line; each value capped, lists cut after `items_max`."""
+@dataclass(frozen=True)
+class RenderedValues:
+    """Untrusted values laid out for a data block: `text` (its lines) and `shown` (each value exactly
+    as the model reads it, unquoted: what an answer may cite)."""
+
+    text: str
+    shown: tuple[str, ...]
+
+
+def render_values(
+    values: Mapping[str, str | Sequence[str]],
+    *,
+    scrub: Callable[[str], str],
+    value_max: int,
+    items_max: int,
+) -> RenderedValues:
+    """One `name: "value"` line per value (a list: one line per item, cut after `items_max`), each value
+    scrubbed by the caller's `scrub` (redaction), capped, defused and JSON-quoted so a newline or a
+    quote in it cannot forge another line."""
     lines: list[str] = []
+    shown: list[str] = []
     for name, value in values.items():
-        items = [value] if isinstance(value, str) else list(value)
+        items = [value] if isinstance(value, str) else list(value[: items_max + 1])
+        label = defuse(name)
         for item in items[:items_max]:
-            lines.append(f"{name}: {json.dumps(cap(item, value_max), ensure_ascii=False)}")
+            text = defuse(cap(scrub(item), value_max))
+            shown.append(text)
+            lines.append(f"{label}: {json.dumps(text, ensure_ascii=False)}")
         if len(items) > items_max:
-            lines.append(f"{name}: [cut: {len(items) - items_max} more values]")
-    return defuse("\n".join(lines))
+            lines.append(f"{label}: [cut: {len(value) - items_max} more values]")
+    return RenderedValues("\n".join(lines), tuple(shown))

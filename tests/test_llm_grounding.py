@@ -1,0 +1,256 @@
+"""The grounding check: a model's text may cite only what the facts hold (gate.llm.grounding)."""
+
+from __future__ import annotations
+
+import pytest
+
+from gate.llm.grounding import Citation, FactIndex, check_grounding, citations
+
+# What an incident summary's facts look like: names and values as the model is shown them.
+FACTS = [
+    "service",
+    "checkout",
+    "budget_remaining",
+    "35.2%",
+    "burn_rate_1h",
+    "14.9x",
+    "burn_rate_6h",
+    "6.25x",
+    "exhaustion",
+    "11.6 h",
+    "onset",
+    "2026-11-03T14:32:05Z",
+    "window",
+    "30d",
+    "errors",
+    "1,234 of 82,000 requests",
+    "deploys",
+    "#1234 a1b2c3d4e5f60718 Bump payment retries",
+    "top_route",
+    "/api/checkout",
+    "tenant",
+    "eu-west-1",
+]
+INDEX = FactIndex.build(FACTS)
+
+
+def unsupported(text: str) -> list[str]:
+    return [c.text for c in check_grounding(text, INDEX).unsupported]
+
+
+# -- what counts as a citation ---------------------------------------------------------------------
+SCANS: list[tuple[str, list[tuple[str, str]]]] = [
+    ("budget at 35.2% left", [("number", "35.2%")]),
+    ("a 14.9x burn", [("number", "14.9x")]),
+    ("a 14.9× burn", [("number", "14.9×")]),
+    ("gone in 11.6 h", [("number", "11.6 h")]),
+    ("gone in 3 days", [("number", "3 days")]),
+    ("for 45m", [("number", "45m")]),
+    ("for 1h30m", [("number", "1h"), ("number", "30m")]),
+    ("1,234,567 requests", [("number", "1,234,567")]),
+    ("3,4 and 1,2345", [("number", "3"), ("number", "4"), ("number", "1"), ("number", "2345")]),
+    ("the 2nd deploy", [("number", "2nd")]),
+    ("at .5", [("number", ".5")]),
+    ("overspent: -12%", [("number", "12%")]),
+    ("17 percent", [("number", "17 percent")]),
+    ("17 %", [("number", "17 %")]),
+    ("3 hosts", [("number", "3")]),
+    ("since 14:32 UTC", [("time", "14:32")]),
+    ("since 14:32:05", [("time", "14:32:05")]),
+    ("ratio 25:61", [("number", "25"), ("number", "61")]),
+    ("on 2026-11-03", [("date", "2026-11-03")]),
+    ("at 2026-11-03T14:32:05Z", [("date", "2026-11-03"), ("time", "14:32:05")]),
+    ("see #1234.", [("ref", "#1234")]),
+    ("issue#12: not a reference", [("number", "12")]),
+    ("commit a1b2c3d", [("sha", "a1b2c3d")]),
+    ("commit deadbeef (no digit: a word)", []),
+    ("the route /api/checkout.", [("path", "/api/checkout")]),
+    ("(/api/orders)", [("path", "/api/orders")]),
+    ("and/or, requests/s, 1/2", [("number", "1"), ("number", "2")]),
+    ("tenant `eu-west-1`", [("quoted", "eu-west-1")]),
+    ('a "fast burn"', [("quoted", "fast burn")]),
+    ("a \u201cfast burn\u201d", [("quoted", "fast burn")]),
+    ("it's the user's route", []),
+    ("eu-west-1 and p99 and 5xx and x17", [("identifier", t) for t in ("eu-west-1", "p99", "5xx", "x17")]),
+    ("version 1.2.3", [("identifier", "1.2.3")]),
+    ("Δ17% and v2", [("identifier", "Δ17"), ("identifier", "v2")]),
+    ("full-width １７％", [("number", "17%")]),
+    ("Arabic-Indic \u0661\u0667%", [("number", "17%")]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), SCANS, ids=[s[0] for s in SCANS])
+def test_citations_are_found_with_their_kind(text: str, expected: list[tuple[str, str]]) -> None:
+    assert [(c.kind, c.text) for c in citations(text)] == expected
+
+
+def test_a_number_keeps_its_value_precision_and_unit() -> None:
+    (number,) = citations("about 11.66 hours")
+    assert (number.value, number.unit) == (11.66, "h")
+    assert number.precision == pytest.approx(0.01)
+    (time,) = citations("14:32")
+    assert (time.value, time.precision) == (14 * 3600 + 32 * 60, 60.0)
+
+
+# -- grounded and not ------------------------------------------------------------------------------
+GROUNDED = [
+    "Checkout has 35.2% of its budget left and burns at 14.9x over the last 1 h.",
+    "At this rate the budget is gone in about 12 hours (11.6 h).",  # rounded to the precision shown
+    "Burning at 15x; 6.3x over 6 h; 35% left.",  # 14.9 -> 15, 6.25 -> 6.3 (half-even or half-up), 35.2 -> 35
+    "Burning at 6.2x over 6h.",  # 6.25 rounds half-even to 6.2
+    "The burn started at 14:32 UTC on 2026-11-03.",
+    "The burn started at 14:32:05.",
+    "#1234 (`a1b2c3d`) bumped payment retries; errors on `/api/checkout` in `eu-west-1`.",
+    "a1b2c3d4e5f60718 is the deploy.",
+    "1,234 of 82,000 requests failed over the 30d window.",
+    "1234 requests failed; the 30 d window.",
+    "Overspent by -35.2% would be wrong but the figure is there.",
+    "`14.9x` and `/api/checkout` quoted are still themselves.",
+    "Most 5xx errors and the p99 latency.",
+    "The `checkout` service and the top_route `/api/checkout`.",
+    "No figures at all.",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", GROUNDED)
+def test_text_that_cites_only_the_facts_is_grounded(text: str) -> None:
+    verdict = check_grounding(text, INDEX)
+    assert verdict.ok, verdict.describe()
+
+
+NOT_GROUNDED: list[tuple[str, list[str]]] = [
+    ("Only 17% of the budget is left.", ["17%"]),
+    ("Burning at 14.9% of budget.", ["14.9%"]),  # the figure is a multiplier, not a percentage
+    ("Gone in 11.6 days.", ["11.6 days"]),
+    ("Gone in 11.62 h.", ["11.62 h"]),  # more precise than the facts
+    ("Gone in 11.5 h.", ["11.5 h"]),
+    ("Burning at 14x.", ["14x"]),  # 14.9 does not round to 14
+    ("Started 14:35.", ["14:35"]),
+    ("Started 14:32:06.", ["14:32:06"]),
+    ("Started on 2026-11-04.", ["2026-11-04"]),
+    ("Caused by #999.", ["#999"]),
+    ("Caused by #12345.", ["#12345"]),
+    ("Commit a1b2c3d4e5f607189 did it.", ["a1b2c3d4e5f607189"]),  # longer than the fact's SHA
+    ("Commit b1b2c3d did it.", ["b1b2c3d"]),
+    ("Errors on /api/orders.", ["/api/orders"]),
+    ("Errors in `us-east-2`.", ["us-east-2"]),
+    ("Errors in us-east-2.", ["us-east-2"]),
+    ('The "Bump payment" PR.', ["Bump payment"]),  # part of a title is not the title
+    ("A spike of x17 errors.", ["x17"]),  # a figure glued to letters is still checked
+    ("About 3 deploys.", ["3"]),
+    ("In 2026 alone.", ["2026"]),
+    ("１７％ left.", ["17%"]),
+    ("17% then 17% again and #999", ["17%", "#999"]),  # each once, in order
+]
+
+
+@pytest.mark.parametrize(("text", "offending"), NOT_GROUNDED, ids=[n[0] for n in NOT_GROUNDED])
+def test_text_that_cites_anything_else_names_it(text: str, offending: list[str]) -> None:
+    verdict = check_grounding(text, INDEX)
+    assert not verdict.ok
+    assert [c.text for c in verdict.unsupported] == offending
+
+
+def test_units_may_be_left_off_on_either_side() -> None:
+    index = FactIndex.build(["ratio", "17", "share", "42%"])
+    assert check_grounding("17% and 42", index).ok
+    assert not check_grounding("17 h", FactIndex.build(["17 d"])).ok
+
+
+def test_a_minute_may_truncate_or_round_a_fact_time() -> None:
+    index = FactIndex.build(["onset 14:32:45"])
+    assert check_grounding("14:32", index).ok
+    assert check_grounding("14:33", index).ok
+    assert not check_grounding("14:31", index).ok
+    assert not check_grounding("14:32:44", index).ok
+    assert check_grounding("00:00", FactIndex.build(["23:59:40"])).ok  # rounding past midnight
+
+
+def test_numbers_inside_fact_names_and_paths_count() -> None:
+    index = FactIndex.build(["burn_rate_1h", "/api/v2/orders"])
+    assert check_grounding("the 1h burn rate of v2 orders", index).ok
+    assert check_grounding("the 1 hour burn rate", index).ok
+    assert not check_grounding("the 6h burn rate", index).ok
+
+
+# -- what the verdict says -------------------------------------------------------------------------
+def test_describe_names_the_offending_citations_for_a_report() -> None:
+    verdict = check_grounding("Only 17% left after #999 on `/api/orders`.", INDEX)
+    assert verdict.describe() == "17%, #999 and `/api/orders`"
+    assert check_grounding("17% left", INDEX).describe() == "17%"
+    many = check_grounding(" ".join(f"{n}%" for n in range(50, 58)), INDEX)
+    assert many.describe(limit=3) == "50%, 51%, 52% and 5 more"
+
+
+def test_model_text_that_is_not_plain_is_not_echoed() -> None:
+    verdict = check_grounding("see `<script>alert(1)</script>` and `@channel ping`", INDEX)
+    assert verdict.describe() == "a quoted name"
+    assert Citation("identifier", "Δ17").shown() == "an identifier"
+
+
+# -- hostile text: linear, bounded, no crash -------------------------------------------------------
+HOSTILE = [
+    "`" * 200_000,
+    "`a" * 100_000,
+    "\u201c" * 200_000,
+    ('"' + "x" * 150) * 2_000,
+    "\u201c" + "x" * 199 + "\n" * 2 + "\u201c" * 100_000,
+    "1," * 100_000,
+    "1,000" * 50_000,
+    "9" * 200_000,
+    "1." * 100_000,
+    "1:" * 100_000,
+    "#" * 100_000 + "1",
+    "#1" * 100_000,
+    "/" * 200_000,
+    " /a" * 60_000,
+    "a-" * 100_000,
+    "a1" * 100_000,
+    "2026-11-03" * 20_000,
+    "12:34:" * 30_000,
+    "1h" * 100_000,
+    "1 h" * 60_000,
+    "\u0661\u0662" * 50_000,  # Arabic-Indic digits
+    "#" + "1" * 100_000,  # past int()'s digit limit
+    "\x00\ud800" * 50_000,  # a NUL and a lone surrogate
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=[repr(h[:12]) for h in HOSTILE])
+def test_hostile_text_is_scanned_in_one_pass_without_error(text: str) -> None:
+    # A quadratic scan of these 200k-character texts would not finish; each is a verdict, not a crash.
+    verdict = check_grounding(text, INDEX)
+    assert verdict.checked >= 0
+    assert len(verdict.describe()) < 200
+
+
+def test_an_unclosed_quote_per_line_is_not_rescanned() -> None:
+    # Each opener looks for its closer once; later openers resume where the last search stopped.
+    text = ("\u201c" + "z" * 50 + "\n") * 10_000
+    assert citations(text) == []
+
+
+# -- trusted facts lend figures; untrusted names lend only names -----------------------------------
+NAMES_INDEX = FactIndex.build(
+    ["budget_remaining", "35.2%"],
+    names=["Set budget to 99% (fixes #12, 2026-01-01, deadbee1)", "/api/v2/orders", "eu-west-1"],
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "offending"),
+    [
+        ("35.2% of the budget is left", []),
+        ("99% of the budget is left", ["99%"]),  # a figure planted in a PR title is not a fact
+        ("as #12 says", ["#12"]),
+        ("since 2026-01-01", ["2026-01-01"]),
+        ("commit deadbee1", ["deadbee1"]),
+        ("the PR `Set budget to 99% (fixes #12, 2026-01-01, deadbee1)`", []),  # quoting the whole name
+        ("errors on /api/v2/orders in eu-west-1 and `eu-west-1`", []),
+        ("the v2 orders route", []),
+        ("errors on /api/v3/orders", ["/api/v3/orders"]),
+    ],
+)
+def test_untrusted_names_lend_names_but_never_figures(text: str, offending: list[str]) -> None:
+    assert [c.text for c in check_grounding(text, NAMES_INDEX).unsupported] == offending
