@@ -277,3 +277,15 @@ def test_default_cache_dir_ignores_empty_and_relative_values() -> None:
 def test_default_cache_dir_expands_a_tilde(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOME", "/home/tilde")
     assert default_cache_dir({"SLO_GATE_CACHE_DIR": "~/gate"}) == Path("/home/tilde/gate")
+
+
+@pytest.mark.parametrize("cost", [float("nan"), float("inf"), -0.5])
+def test_a_cost_that_is_not_a_finite_non_negative_number_is_dropped(tmp_path: Path, cost: float) -> None:
+    # json.loads reads NaN and Infinity; such a figure must not reach a report as a price.
+    cache = AnswerCache(tmp_path)
+    cache.put(HEX, ANSWER)
+    _tamper(entry(tmp_path, HEX), cost_usd=cost)
+    hit = cache.get(HEX, "claude-haiku-4-5", ModelVerdict)
+    assert hit is not None
+    assert hit.cost_usd is None
+    assert hit.input_tokens == 1000
