@@ -2,7 +2,7 @@
 
 In: a built Prompt (gate.risk.prompt). Out: a ModelAnswer whose `verdict` is None exactly when
 `failure` says why, which the gate then counts as high risk. The transport, failure texts, pricing and
-the answer cache are gate.llm's (`ModelClient`); this module only says which tool is forced and
+the answer cache are gate.llm's (`ModelClient`, built by the caller); this module only says which tool is forced and
 turns the generic result into the risk path's answer. `classify` never raises for API or model
 problems, and neither constructing nor importing this module loads the anthropic SDK.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gate.llm.answer import ToolCallResult
-from gate.llm.client import ModelClient, ToolRequest
+from gate.llm.client import ToolCaller, ToolRequest
 from gate.risk.verdict import CLASSIFY_CHANGE, ModelVerdict, Prompt
 
 __all__ = ["ClaudeClassifier", "ModelAnswer"]
@@ -46,9 +46,9 @@ class ModelAnswer:
 
 
 class ClaudeClassifier:
-    """Asks Claude to classify a change through `client` (a RiskAdvisor)."""
+    """Asks Claude to classify a change through `client` (a ModelClient); a RiskAdvisor."""
 
-    def __init__(self, client: ModelClient) -> None:
+    def __init__(self, client: ToolCaller) -> None:
         self.client = client
 
     def __repr__(self) -> str:
