@@ -42,6 +42,7 @@ __all__ = ["Citation", "FactIndex", "Grounding", "check_grounding", "citations"]
 Kind = Literal["number", "time", "date", "ref", "sha", "path", "quoted", "identifier"]
 
 QUOTE_MAX = 200  # a quoted span longer than this (or crossing a line) is not a citation
+TEXT_MAX = 50_000  # a longer text is not checked at all: it is not grounded (answers are a few KiB)
 _QUOTES = {"`": "`", '"': '"', "\u201c": "\u201d", "\u00ab": "\u00bb"}
 _PATH_LEFT = frozenset(" \t\n\r([{,;:=")
 _PATH_STOP = frozenset("\"'`<>()[]{},;|")
@@ -419,17 +420,21 @@ class FactIndex:
 
 @dataclass(frozen=True)
 class Grounding:
-    """The verdict: `unsupported` lists what the text cites that is not in the facts (once each)."""
+    """The verdict: `unsupported` lists what the text cites that is not in the facts (once each);
+    `too_long`: the text was longer than TEXT_MAX and not checked (so not grounded)."""
 
     unsupported: tuple[Citation, ...]
     checked: int
+    too_long: bool = False
 
     @property
     def ok(self) -> bool:
-        return not self.unsupported
+        return not self.unsupported and not self.too_long
 
     def describe(self, limit: int = 5) -> str:
         """`17%`, `#999` and 2 more: the unsupported citations as a report may show them."""
+        if self.too_long:
+            return f"more than {TEXT_MAX} characters, too long to check"
         shown = list(dict.fromkeys(c.shown() for c in self.unsupported))
         if len(shown) > limit:
             more = len(shown) - limit
@@ -441,6 +446,8 @@ class Grounding:
 
 def check_grounding(text: str, facts: FactIndex) -> Grounding:
     """Which of `text`'s citations the facts do not support."""
+    if len(text) > TEXT_MAX:
+        return Grounding((), 0, too_long=True)
     found = citations(text)
     unsupported: dict[tuple[str, str], Citation] = {}
     for citation in found:

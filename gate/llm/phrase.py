@@ -141,6 +141,9 @@ def phrase(
         )
     index = FactIndex.build(_fact_strings(request), names=values.shown)
     grounding = check_grounding("\n".join(_strings(result.value.model_dump(mode="json"))), index)
+    if grounding.too_long:
+        note = f"the model's answer was not checked ({grounding.describe()}); {FACTS_ONLY}"
+        return Phrased("facts", request.fallback, note=note, **usage)
     if not grounding.ok:
         verb = "is" if len(grounding.unsupported) == 1 else "are"
         note = f"the model's answer cited {grounding.describe()}, which {verb} not in the facts; {FACTS_ONLY}"
