@@ -107,26 +107,7 @@ def phrase(
     if client is None:
         return Phrased("facts", request.fallback, note=f"{without_model}; {FACTS_ONLY}")
     values = render_values(request.untrusted, scrub=scrub, value_max=VALUE_MAX, items_max=VALUES_MAX)
-    facts_text = defuse("\n".join(f"{name}: {_render(value)}" for name, value in request.facts.items()))
-    data = values.text or "(none)"
-    nonce = choose_nonce(facts_text + "\n" + data)
-    system = f"{request.instructions.strip()}\n\n" + _RULES.format(
-        open=open_marker(nonce), close=close_marker(nonce), tool=request.tool.name
-    )
-    user = (
-        f"Phrase the facts below and call {request.tool.name} once.\n\n"
-        f"FACTS\n{facts_text or '(none)'}\n\n{data_block(data, nonce)}"
-    )
-    result = client.call(
-        ToolRequest(
-            model=request.model,
-            system=system,
-            user=user,
-            tool=request.tool,
-            max_tokens=request.max_tokens,
-            cache_key=_cache_key(request, facts_text, data),
-        )
-    )
+    result = client.call(_tool_request(request, values.text or "(none)"))
     usage: dict[str, Any] = {
         "model": result.model,
         "input_tokens": result.input_tokens,
@@ -136,9 +117,8 @@ def phrase(
     }
     if result.value is None:
         failure = result.failure or "no usable answer"
-        return Phrased(
-            "facts", request.fallback, note=f"model {result.model} failed: {failure}; {FACTS_ONLY}", **usage
-        )
+        note = f"model {result.model} failed: {failure}; {FACTS_ONLY}"
+        return Phrased("facts", request.fallback, note=note, **usage)
     index = FactIndex.build(_fact_strings(request), names=values.shown)
     grounding = check_grounding("\n".join(_strings(result.value.model_dump(mode="json"))), index)
     if grounding.too_long:
@@ -149,6 +129,27 @@ def phrase(
         note = f"the model's answer cited {grounding.describe()}, which {verb} not in the facts; {FACTS_ONLY}"
         return Phrased("facts", request.fallback, note=note, **usage)
     return Phrased("model", result.value, **usage)
+
+
+def _tool_request(request: PhraseRequest[M], data: str) -> ToolRequest[M]:
+    """The request as sent: instructions and rules (system), facts and the data block (user)."""
+    facts_text = defuse("\n".join(f"{name}: {_render(value)}" for name, value in request.facts.items()))
+    nonce = choose_nonce(facts_text + "\n" + data)
+    system = f"{request.instructions.strip()}\n\n" + _RULES.format(
+        open=open_marker(nonce), close=close_marker(nonce), tool=request.tool.name
+    )
+    user = (
+        f"Phrase the facts below and call {request.tool.name} once.\n\n"
+        f"FACTS\n{facts_text or '(none)'}\n\n{data_block(data, nonce)}"
+    )
+    return ToolRequest(
+        model=request.model,
+        system=system,
+        user=user,
+        tool=request.tool,
+        max_tokens=request.max_tokens,
+        cache_key=_cache_key(request, facts_text, data),
+    )
 
 
 def _render(value: FactValue) -> str:
