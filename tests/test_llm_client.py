@@ -265,6 +265,6 @@ def test_the_general_key_is_used_when_the_gate_has_none(fake: FakeAnthropic) -> 
 
 
 def test_importing_the_llm_package_does_not_import_the_sdk() -> None:
-    modules = "client, cache, phrase, grounding, narrative, tools, untrusted, background, pricing, answer"
+    modules = "client, cache, phrase, grounding, citations, narrative, tools, untrusted, background, pricing, answer"
     code = f"import sys; from gate.llm import {modules}; sys.exit('anthropic' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
