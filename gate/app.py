@@ -6,15 +6,15 @@ this module never reads the environment, the clock or the network itself.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar, cast
+from typing import Literal
 
 from gate import decide as decide_mod
 from gate import globs
 from gate.audit.record import AuditRecord
 from gate.audit.settle import expected_cost
+from gate.llm.background import in_background
 from gate.measure import budget_history, measure_policies
 from gate.metrics import MetricsSource
 from gate.models import (
@@ -35,8 +35,6 @@ from gate.risk.diff import FileSpan, ParsedDiff
 from gate.risk.material import ChangeMaterial, content_assessment
 from gate.risk.review import Answer, RiskAdvisor, review_change
 from gate.risk.rules import assess_rules
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -244,32 +242,6 @@ def combined_change(results: Sequence[ServiceResult], change: ChangeInput) -> Ch
     return rule_floor(RiskConfig(), files, change)  # no policy applies: built-in floors only
 
 
-def _in_background(work: Callable[[], T]) -> Callable[[], T]:
-    """Start `work` on a daemon thread; the returned call waits for its result (or re-raises).
-
-    A daemon thread, not an executor: if measuring fails or the user presses Ctrl-C, the process
-    exits at once instead of waiting for the model's timeout.
-    """
-    box: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            box["value"] = work()
-        except BaseException as exc:  # handed to the waiting thread below
-            box["error"] = exc
-
-    thread = threading.Thread(target=run, name="slo-gate-classify", daemon=True)
-    thread.start()
-
-    def wait() -> T:
-        thread.join()
-        if "error" in box:
-            raise box["error"]
-        return cast(T, box["value"])
-
-    return wait
-
-
 def override_help(config: OverrideConfig) -> str:
     """One sentence for the report: which label overrides the gate and whose label counts."""
     who = f"a collaborator with {config.min_permission} permission or more"
@@ -306,7 +278,7 @@ def run_check(
             risks.append(classify(loaded.policy.gate.risk, indexes, change, advisor, answers))
         return risks
 
-    classified = _in_background(classify_all)
+    classified = in_background(classify_all, name="slo-gate-classify")
     budgets = measure_policies(chosen, source, options.at, concurrency=options.concurrency)
     risks = classified()
     results: list[ServiceResult] = []

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from gate.change import ChangeRequest, RawChange
     from gate.github.api import GitHubClient
     from gate.github.context import GitHubContext
+    from gate.llm.client import ModelClient
     from gate.metrics import MetricsSource
     from gate.models import GateRun, Override, ServiceBudget
     from gate.policy import LoadedPolicy
@@ -86,6 +87,9 @@ class Runtime:
         self._github_built = False
         self._context: GitHubContext | None = None
         self._context_read = False
+        self._model: ModelClient | None = None
+        self._model_why: str | None = None
+        self._model_built = False
         self._closers: list[Callable[[], None]] = []
 
     def close(self) -> None:
@@ -122,23 +126,26 @@ class Runtime:
                 self._closers.append(self._github.close)
         return self._github
 
-    def advisor(self, settings: ModelSettings) -> tuple[RiskAdvisor | None, str | None]:
-        """The model client, or None and why not. The key comes only from the environment."""
+    def model(self, settings: ModelSettings) -> tuple[ModelClient | None, str]:
+        """The run's one model client, or None and why not (`--no-llm`, no key). The key comes only
+        from the environment. Risk classification and every model-phrased text share it."""
         if not settings.enabled:
-            return None, "rules only: --no-llm given"
-        key = self.env.get("SLO_GATE_ANTHROPIC_API_KEY") or self.env.get("ANTHROPIC_API_KEY")
-        if not key:
-            return None, "rules only: no ANTHROPIC_API_KEY"
-        from gate.risk.cache import AnswerCache, default_cache_dir
+            return None, "--no-llm given"
+        if not self._model_built:
+            from gate.llm.client import model_client_from_env
+
+            self._model, self._model_why = model_client_from_env(self.env, settings.timeout)
+            self._model_built = True
+        return self._model, self._model_why or ""
+
+    def advisor(self, settings: ModelSettings) -> tuple[RiskAdvisor | None, str | None]:
+        """The risk classifier on the run's model client, or None and the report's note."""
+        client, why = self.model(settings)
+        if client is None:
+            return None, f"rules only: {why}"
         from gate.risk.claude import ClaudeClassifier
 
-        classifier = ClaudeClassifier(
-            key,
-            base_url=self.env.get("ANTHROPIC_BASE_URL") or None,
-            timeout=settings.timeout,
-            cache=AnswerCache(default_cache_dir(self.env)),
-        )
-        return classifier, None
+        return ClaudeClassifier(client), None
 
     def metrics_source(self, settings: MetricsSettings) -> tuple[MetricsSource, str, float | None]:
         """The source, a label for reports, and a replayed snapshot's own time."""

@@ -1,4 +1,7 @@
-"""The Claude client through the real anthropic SDK against a loopback fake of the Messages API."""
+"""The Claude risk advisor (ClaudeClassifier over gate.llm's ModelClient) through the real anthropic SDK
+against a loopback fake of the Messages API. The prices live in tests/test_llm_pricing.py; what is
+generic to every tool (other tools, the constructor from the environment) in tests/test_llm_client.py.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from gate.risk.claude import PRICES, ClaudeClassifier, ModelAnswer, Price, estimate_cost, price_for
+from gate.llm.client import ModelClient
+from gate.risk.claude import ClaudeClassifier, ModelAnswer
 from gate.risk.verdict import TOOL_NAME, Prompt, tool_definition
 from tests.support.fake_anthropic import (
     Behaviour,
@@ -49,6 +53,10 @@ def make_prompt(model: str = "claude-haiku-4-5", user: str = "<data>diff --git a
     )
 
 
+def classifier(base_url: str | None, key: str = KEY, **options: Any) -> ClaudeClassifier:
+    return ClaudeClassifier(ModelClient(key, base_url=base_url, **options))
+
+
 @pytest.fixture
 def fake() -> Iterator[FakeAnthropic]:
     with FakeAnthropic() as server:
@@ -57,9 +65,7 @@ def fake() -> Iterator[FakeAnthropic]:
 
 def ask(fake: FakeAnthropic, *script: Behaviour, max_retries: int = 2, timeout: float = 10.0) -> ModelAnswer:
     fake.enqueue(*script)
-    return ClaudeClassifier(KEY, base_url=fake.url, timeout=timeout, max_retries=max_retries).classify(
-        make_prompt()
-    )
+    return classifier(fake.url, timeout=timeout, max_retries=max_retries).classify(make_prompt())
 
 
 # -- a good answer -------------------------------------------------------------------------------
@@ -83,7 +89,7 @@ def test_tool_answer_gives_verdict_tokens_cost_and_request_id(fake: FakeAnthropi
 def test_request_carries_exactly_the_prompt_and_one_forced_strict_tool(fake: FakeAnthropic) -> None:
     prompt = make_prompt()
     fake.enqueue(tool(GOOD))
-    ClaudeClassifier(KEY, base_url=fake.url).classify(prompt)
+    classifier(fake.url).classify(prompt)
 
     (request,) = fake.requests
     assert (request.method, request.path) == ("POST", "/v1/messages")
@@ -115,12 +121,14 @@ def test_text_next_to_one_valid_call_is_ignored(fake: FakeAnthropic) -> None:
 
 def test_the_sdk_client_is_built_once_and_reused(fake: FakeAnthropic) -> None:
     fake.enqueue(tool(GOOD), tool(GOOD))
-    classifier = ClaudeClassifier(KEY, base_url=fake.url)
-    classifier.classify(make_prompt(user="a"))
-    first = classifier._client
-    classifier.classify(make_prompt(user="b"))
+    advisor = classifier(fake.url)
+    client = advisor.client
+    assert isinstance(client, ModelClient)
+    advisor.classify(make_prompt(user="a"))
+    first = client._client
+    advisor.classify(make_prompt(user="b"))
     assert first is not None
-    assert classifier._client is first
+    assert client._client is first
     assert len(fake.requests) == 2
 
 
@@ -129,7 +137,7 @@ def test_anthropic_base_url_is_honoured_when_no_base_url_is_given(
 ) -> None:
     monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.url)
     fake.enqueue(tool(GOOD))
-    answer = ClaudeClassifier(KEY).classify(make_prompt())
+    answer = classifier(None).classify(make_prompt())
     assert answer.verdict is not None
     assert len(fake.requests) == 1
 
@@ -259,14 +267,14 @@ def test_a_timeout_is_retried_and_the_failure_counts_the_retries(fake: FakeAnthr
 
 
 def test_the_default_timeout_is_named_in_seconds(fake: FakeAnthropic) -> None:
-    classifier = ClaudeClassifier(KEY, base_url=fake.url)
-    assert classifier.timeout == 60.0
-    assert repr(classifier) == "ClaudeClassifier(timeout=60.0, max_retries=2, cache=None)"
+    advisor = classifier(fake.url)
+    assert isinstance(advisor.client, ModelClient) and advisor.client.timeout == 60.0
+    assert repr(advisor) == "ClaudeClassifier(ModelClient(timeout=60.0, max_retries=2, cache=None))"
 
 
 def test_a_closed_port_is_a_connection_failure() -> None:
-    classifier = ClaudeClassifier(KEY, base_url=f"http://127.0.0.1:{closed_port()}", max_retries=0)
-    answer = classifier.classify(make_prompt())
+    advisor = classifier(f"http://127.0.0.1:{closed_port()}", max_retries=0)
+    answer = advisor.classify(make_prompt())
     assert answer.verdict is None
     assert answer.failure is not None
     assert answer.failure.startswith("could not reach the API (")
@@ -311,9 +319,7 @@ def test_the_api_key_never_appears_in_failures_or_reprs(fake: FakeAnthropic) -> 
     ]
     failures = [ask(fake, b, max_retries=0, timeout=0.5).failure for b in script]
     failures.append(
-        ClaudeClassifier(KEY, base_url=f"http://127.0.0.1:{closed_port()}", max_retries=0)
-        .classify(make_prompt())
-        .failure
+        classifier(f"http://127.0.0.1:{closed_port()}", max_retries=0).classify(make_prompt()).failure
     )
     assert all(failures)
     for failure in failures:
@@ -321,66 +327,38 @@ def test_the_api_key_never_appears_in_failures_or_reprs(fake: FakeAnthropic) -> 
         assert KEY not in failure
         assert "SECRET" not in failure
     assert "[redacted]" in (failures[0] or "")
-    classifier = ClaudeClassifier(KEY, base_url=fake.url)
-    assert KEY not in repr(classifier)
-    assert KEY not in str(classifier)
+    advisor = classifier(fake.url)
+    assert KEY not in repr(advisor)
+    assert KEY not in str(advisor)
+    assert KEY not in repr(advisor.client)
 
 
 def test_an_empty_key_fails_without_a_request(fake: FakeAnthropic) -> None:
     fake.enqueue(tool(GOOD))
-    answer = ClaudeClassifier("  ", base_url=fake.url).classify(make_prompt())
+    answer = classifier(fake.url, key="  ").classify(make_prompt())
     assert answer.failure == "no Anthropic API key was given"
     assert fake.requests == []
 
 
 def test_a_missing_sdk_is_a_failure_not_a_crash(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "anthropic", None)  # makes `import anthropic` raise ImportError
-    answer = ClaudeClassifier(KEY, base_url="http://127.0.0.1:9").classify(make_prompt())
+    answer = classifier("http://127.0.0.1:9").classify(make_prompt())
     assert answer.verdict is None
     assert answer.failure is not None
     assert answer.failure.startswith("the anthropic SDK could not be loaded (")
 
 
 def test_importing_the_client_does_not_import_the_sdk() -> None:
-    code = "import sys, gate.risk.claude, gate.risk.cache; sys.exit('anthropic' in sys.modules)"
+    code = (
+        "import sys, gate.risk.claude, gate.llm.client, gate.llm.cache; sys.exit('anthropic' in sys.modules)"
+    )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 
-# -- prices --------------------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    ("model", "price"),
-    [
-        ("claude-haiku-4-5", Price(1.0, 5.0)),
-        ("claude-haiku-4-5-20251001", Price(1.0, 5.0)),
-        ("claude-sonnet-4-5-20250929", Price(3.0, 15.0)),
-        ("claude-sonnet-4-20250514", Price(3.0, 15.0)),
-        ("claude-sonnet-4-0", Price(3.0, 15.0)),
-        ("claude-opus-4-5-20251101", Price(5.0, 25.0)),
-        ("claude-opus-4-1-20250805", Price(15.0, 75.0)),
-        ("claude-opus-4-20250514", Price(15.0, 75.0)),
-        ("claude-3-5-haiku-latest", Price(0.8, 4.0)),
-        ("claude-3-5-haiku-20241022", Price(0.8, 4.0)),
-        # A newer model that merely starts like a priced family is unknown, not mispriced.
-        ("claude-opus-4-6", None),
-        ("claude-sonnet-4-5x", None),
-        ("gpt-4o", None),
-    ],
-)
-def test_price_for_matches_exact_ids_and_dated_versions(model: str, price: Price | None) -> None:
-    assert price_for(model) == price
-
-
-def test_estimate_cost_uses_the_table_it_is_given() -> None:
-    assert estimate_cost("claude-sonnet-4-5", 1_000_000, 1_000_000) == pytest.approx(18.0)
-    assert estimate_cost("unknown-model", 10, 10) is None
-    table = {"my-model": Price(2.0, 4.0)}
-    assert estimate_cost("my-model-20250101", 500_000, 250_000, table) == pytest.approx(2.0)
-    assert set(PRICES) >= {"claude-haiku-4-5", "claude-opus-4", "claude-3-5-haiku"}
-
-
+# -- prices (the table itself: tests/test_llm_pricing.py) -------------------------------------
 def test_an_unknown_model_has_tokens_but_no_cost(fake: FakeAnthropic) -> None:
     fake.enqueue(tool(GOOD, usage=(10, 5)))
-    answer = ClaudeClassifier(KEY, base_url=fake.url).classify(make_prompt(model="claude-future-9"))
+    answer = classifier(fake.url).classify(make_prompt(model="claude-future-9"))
     assert (answer.input_tokens, answer.output_tokens, answer.cost_usd) == (10, 5, None)
 
 

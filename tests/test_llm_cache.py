@@ -1,4 +1,5 @@
-"""The verdict disk cache: on its own, and in front of the Claude client (real SDK, fake API)."""
+"""The answer disk cache (gate.llm.cache): on its own, generic over the payload, and in front of the
+Claude risk advisor (real SDK, fake API)."""
 
 from __future__ import annotations
 
@@ -9,16 +10,18 @@ from pathlib import Path
 
 import pytest
 
-from gate.risk.cache import FORMAT_VERSION, AnswerCache, default_cache_dir
-from gate.risk.claude import ClaudeClassifier, ModelAnswer
+from gate.llm.answer import ToolCallResult
+from gate.llm.cache import FORMAT_VERSION, AnswerCache, default_cache_dir
+from gate.llm.client import ModelClient
+from gate.risk.claude import ClaudeClassifier
 from gate.risk.verdict import ModelVerdict
 from tests.support.fake_anthropic import FakeAnthropic, text_only, tool
 from tests.test_claude import GOOD, KEY, make_prompt
 
 VERDICT = ModelVerdict.model_validate_json(json.dumps(GOOD))
-ANSWER = ModelAnswer(
+ANSWER = ToolCallResult(
     model="claude-haiku-4-5",
-    verdict=VERDICT,
+    value=VERDICT,
     failure=None,
     input_tokens=1000,
     output_tokens=40,
@@ -35,7 +38,7 @@ def fake() -> Iterator[FakeAnthropic]:
 
 
 def classifier(fake: FakeAnthropic, directory: Path) -> ClaudeClassifier:
-    return ClaudeClassifier(KEY, base_url=fake.url, max_retries=0, cache=AnswerCache(directory))
+    return ClaudeClassifier(ModelClient(KEY, base_url=fake.url, max_retries=0, cache=AnswerCache(directory)))
 
 
 def entry(directory: Path, key: str) -> Path:
@@ -122,10 +125,11 @@ def test_an_unwritable_cache_directory_does_not_break_classify(fake: FakeAnthrop
 def test_put_then_get_round_trips_and_marks_the_answer_cached(tmp_path: Path) -> None:
     cache = AnswerCache(tmp_path)
     cache.put(HEX, ANSWER)
-    hit = cache.get(HEX, "claude-haiku-4-5")
+    hit = cache.get(HEX, "claude-haiku-4-5", ModelVerdict)
     assert hit is not None
     assert hit.cached is True
-    assert hit.verdict == VERDICT
+    assert hit.value == VERDICT
+    assert hit.failure is None
     assert (hit.input_tokens, hit.output_tokens, hit.cost_usd, hit.request_id) == (
         1000,
         40,
@@ -148,7 +152,7 @@ def test_files_are_private_atomic_and_hold_nothing_secret(tmp_path: Path) -> Non
         "format",
         "key",
         "model",
-        "verdict",
+        "payload",
         "input_tokens",
         "output_tokens",
         "cost_usd",
@@ -159,7 +163,7 @@ def test_files_are_private_atomic_and_hold_nothing_secret(tmp_path: Path) -> Non
 
 def test_answers_without_a_verdict_are_not_stored(tmp_path: Path) -> None:
     cache = AnswerCache(tmp_path)
-    cache.put(HEX, ModelAnswer(model="claude-haiku-4-5", verdict=None, failure="refused"))
+    cache.put(HEX, ToolCallResult(model="claude-haiku-4-5", value=None, failure="refused"))
     assert not (tmp_path / "llm").exists()
 
 
@@ -167,7 +171,7 @@ def test_answers_without_a_verdict_are_not_stored(tmp_path: Path) -> None:
 def test_a_key_that_is_not_a_sha256_hex_digest_is_never_a_path(tmp_path: Path, key: str) -> None:
     cache = AnswerCache(tmp_path / "cache")
     cache.put(key, ANSWER)
-    assert cache.get(key, "claude-haiku-4-5") is None
+    assert cache.get(key, "claude-haiku-4-5", ModelVerdict) is None
     assert not (tmp_path / "cache").exists()
 
 
@@ -184,24 +188,34 @@ def _tamper(path: Path, **changes: object) -> None:
         {"format": None},
         {"key": "cd" + "0" * 62},
         {"model": "claude-opus-4-5"},
-        {"verdict": {**GOOD, "risk": "critical"}},
-        {"verdict": {**GOOD, "extra": 1}},
-        {"verdict": "low"},
+        {"format": 1},
+        {"payload": {**GOOD, "risk": "critical"}},
+        {"payload": {**GOOD, "extra": 1}},
+        {"payload": "low"},
     ],
-    ids=["newer format", "no format", "other key", "other model", "bad risk", "extra field", "not an object"],
+    ids=[
+        "newer format",
+        "no format",
+        "other key",
+        "other model",
+        "format 1",
+        "bad risk",
+        "extra field",
+        "not an object",
+    ],
 )
 def test_a_wrong_or_tampered_file_is_a_miss(tmp_path: Path, changes: dict[str, object]) -> None:
     cache = AnswerCache(tmp_path)
     cache.put(HEX, ANSWER)
     _tamper(entry(tmp_path, HEX), **changes)
-    assert cache.get(HEX, "claude-haiku-4-5") is None
+    assert cache.get(HEX, "claude-haiku-4-5", ModelVerdict) is None
 
 
 def test_a_hit_is_only_for_the_model_asked(tmp_path: Path) -> None:
     cache = AnswerCache(tmp_path)
     cache.put(HEX, ANSWER)
-    assert cache.get(HEX, "claude-sonnet-4-5") is None
-    assert cache.get(HEX, "claude-haiku-4-5") is not None
+    assert cache.get(HEX, "claude-sonnet-4-5", ModelVerdict) is None
+    assert cache.get(HEX, "claude-haiku-4-5", ModelVerdict) is not None
 
 
 @pytest.mark.parametrize(
@@ -221,13 +235,13 @@ def test_unreadable_content_is_a_miss(tmp_path: Path, content: bytes) -> None:
     path = entry(tmp_path, HEX)
     path.parent.mkdir(parents=True)
     path.write_bytes(content)
-    assert AnswerCache(tmp_path).get(HEX, "claude-haiku-4-5") is None
+    assert AnswerCache(tmp_path).get(HEX, "claude-haiku-4-5", ModelVerdict) is None
 
 
 def test_a_directory_where_the_file_should_be_is_a_miss_and_not_an_error(tmp_path: Path) -> None:
     entry(tmp_path, HEX).mkdir(parents=True)
     cache = AnswerCache(tmp_path)
-    assert cache.get(HEX, "claude-haiku-4-5") is None
+    assert cache.get(HEX, "claude-haiku-4-5", ModelVerdict) is None
     cache.put(HEX, ANSWER)  # os.replace onto a directory fails: skipped silently
     assert [p.name for p in entry(tmp_path, HEX).parent.iterdir()] == [f"{HEX}.json"]
 
@@ -236,7 +250,7 @@ def test_odd_token_fields_are_dropped_not_trusted(tmp_path: Path) -> None:
     cache = AnswerCache(tmp_path)
     cache.put(HEX, ANSWER)
     _tamper(entry(tmp_path, HEX), input_tokens="1000", output_tokens=True, cost_usd=2, request_id=7)
-    hit = cache.get(HEX, "claude-haiku-4-5")
+    hit = cache.get(HEX, "claude-haiku-4-5", ModelVerdict)
     assert hit is not None
     assert (hit.input_tokens, hit.output_tokens, hit.cost_usd, hit.request_id) == (None, None, 2.0, None)
 
@@ -263,3 +277,15 @@ def test_default_cache_dir_ignores_empty_and_relative_values() -> None:
 def test_default_cache_dir_expands_a_tilde(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOME", "/home/tilde")
     assert default_cache_dir({"SLO_GATE_CACHE_DIR": "~/gate"}) == Path("/home/tilde/gate")
+
+
+@pytest.mark.parametrize("cost", [float("nan"), float("inf"), -0.5])
+def test_a_cost_that_is_not_a_finite_non_negative_number_is_dropped(tmp_path: Path, cost: float) -> None:
+    # json.loads reads NaN and Infinity; such a figure must not reach a report as a price.
+    cache = AnswerCache(tmp_path)
+    cache.put(HEX, ANSWER)
+    _tamper(entry(tmp_path, HEX), cost_usd=cost)
+    hit = cache.get(HEX, "claude-haiku-4-5", ModelVerdict)
+    assert hit is not None
+    assert hit.cost_usd is None
+    assert hit.input_tokens == 1000

@@ -90,3 +90,15 @@ def test_file_names_from_a_collector_are_redacted_too() -> None:
     assert cleaned.files[0].path == "config/[REDACTED:github-token].txt"
     assert TOKEN not in "\n".join(material.lines)
     assert any(f.what == "GitHub token" for f in material.secrets)
+
+
+def test_scrub_makes_one_untrusted_value_safe_to_send() -> None:
+    """The `scrub` gate.llm.phrase applies to label values and PR titles: secrets redacted, invisible
+    characters gone, text otherwise kept."""
+    from gate.risk.material import scrub
+
+    token = "ghp_" + "A1b2" * 9
+    cleaned = scrub(f"route /api/orders\u200b uses {token} for auth")
+    assert token not in cleaned and "[REDACTED:" in cleaned
+    assert "\u200b" not in cleaned
+    assert cleaned.startswith("route /api/orders uses ")

@@ -65,6 +65,12 @@ def _valid_unicode(text: str) -> str:
     return text
 
 
+def scrub(text: str) -> str:
+    """Untrusted text made safe to send to a model: invalid Unicode and invisible characters gone,
+    secrets redacted. The `scrub` that gate.llm.phrase takes for every untrusted value."""
+    return redact(strip_invisible(_valid_unicode(text))[0]).text
+
+
 class _Scanner:
     def __init__(self) -> None:
         self.secrets: list[Finding] = []

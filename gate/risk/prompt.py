@@ -1,21 +1,21 @@
 """Build the one request the model gets, from the versioned template shipped in the package.
 
 Everything taken from the change (title, body, labels, commit messages, condensed diff) goes into one
-data block between `<untrusted-data-NONCE>` markers; the nonce is random per request, so text in the
-change cannot close the block and speak as the instructions. The inputs arrive already stripped of
-invisible characters and redacted (gate.risk.material); here they are only capped and placed.
+data block between `<untrusted-data-NONCE>` markers (gate.llm.untrusted); the nonce is random per
+request, so text in the change cannot close the block and speak as the instructions. The inputs arrive
+already stripped of invisible characters and redacted (gate.risk.material); here they are only capped
+and placed.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
-import re
-import secrets
 from dataclasses import dataclass
 from importlib import resources
 from string import Template
 
+from gate.llm.untrusted import cap, choose_nonce, defuse
 from gate.risk.condense import Condensed, estimate_tokens
 from gate.risk.verdict import Prompt
 
@@ -34,7 +34,6 @@ BODY_MAX = 6000
 LABEL_MAX = 100
 LABELS_MAX = 50
 COMMITS_MAX = 4000
-_SPOOF = re.compile(r"untrusted-data", re.IGNORECASE)
 
 
 @functools.cache
@@ -59,30 +58,24 @@ class PromptMaterial:
     commits: tuple[str, ...]
 
 
-def _cap(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    return text[:limit] + f"\n[cut: {len(text) - limit} more characters]"
-
-
 def context_block(material: PromptMaterial) -> str:
     """The non-diff part of the data block (its size comes off the diff's token budget)."""
-    labels = [_cap(label, LABEL_MAX) for label in material.labels[:LABELS_MAX]]
+    labels = [cap(label, LABEL_MAX) for label in material.labels[:LABELS_MAX]]
     if len(material.labels) > LABELS_MAX:
         labels.append(f"[cut: {len(material.labels) - LABELS_MAX} more labels]")
     commits = "\n---\n".join(material.commits)
     parts = [
         "PULL REQUEST TITLE",
-        _cap(material.title, TITLE_MAX) or "(none)",
+        cap(material.title, TITLE_MAX) or "(none)",
         "",
         "PULL REQUEST BODY",
-        _cap(material.body, BODY_MAX) or "(none)",
+        cap(material.body, BODY_MAX) or "(none)",
         "",
         "LABELS",
         ", ".join(labels) or "(none)",
         "",
         "COMMIT MESSAGES",
-        _cap(commits, COMMITS_MAX) or "(none)",
+        cap(commits, COMMITS_MAX) or "(none)",
     ]
     return "\n".join(parts)
 
@@ -95,9 +88,8 @@ def build_prompt(
     model: str, material: PromptMaterial, condensed: Condensed, *, nonce: str | None = None
 ) -> Prompt:
     system_template, user_template, template_digest = _sections()
-    data = _SPOOF.sub("untrusted_data", context_block(material) + "\n\n" + condensed.text)
-    while nonce is None or nonce in data:
-        nonce = secrets.token_hex(12)
+    data = defuse(context_block(material) + "\n\n" + condensed.text)
+    nonce = choose_nonce(data, nonce)
     key = hashlib.sha256(
         "\0".join((PROMPT_VERSION, template_digest, model, data)).encode("utf-8", "surrogatepass")
     ).hexdigest()

@@ -1,4 +1,5 @@
-"""What the model may answer: one `classify_change` tool call, validated twice (API schema, then pydantic).
+"""What the model may answer: one `classify_change` tool call (a gate.llm ToolSpec), validated twice
+(API schema, then pydantic).
 
 The schema is the whole vocabulary the model has: a risk level, a category from a fixed list, a short
 rationale and a few signals. Nothing it says is executed or trusted beyond raising the risk.
@@ -11,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from gate.llm.tools import ToolSpec, strict_object
 from gate.models import Category
 
 TOOL_NAME = "classify_change"
@@ -30,37 +32,34 @@ class ModelVerdict(BaseModel):
     signals: list[Annotated[str, Field(max_length=SIGNAL_MAX)]] = Field(max_length=SIGNALS_MAX)
 
 
-def tool_definition() -> dict[str, Any]:
-    """The one tool the model gets; `strict` asks the API to enforce the schema as well.
-
-    Strict tool schemas do not support length keywords (maxLength, maxItems), so the limits are
-    stated in the descriptions for the model and enforced by ModelVerdict afterwards.
-    """
-    return {
-        "name": TOOL_NAME,
-        "description": (
-            "Record the deployment risk of the change described in the data block. Call exactly once."
-        ),
-        "strict": True,
-        "input_schema": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": ["risk", "category", "rationale", "signals"],
-            "properties": {
-                "risk": {"type": "string", "enum": ["low", "medium", "high"]},
-                "category": {"type": "string", "enum": [c.value for c in Category]},
-                "rationale": {
-                    "type": "string",
-                    "description": f"Why, in plain sentences; at most {RATIONALE_MAX} characters.",
-                },
-                "signals": {
-                    "type": "array",
-                    "description": f"At most {SIGNALS_MAX} short phrases, each at most {SIGNAL_MAX} characters.",
-                    "items": {"type": "string"},
-                },
+# Strict tool schemas do not support length keywords (maxLength, maxItems), so the limits are stated
+# in the descriptions for the model and enforced by ModelVerdict afterwards.
+CLASSIFY_CHANGE: ToolSpec[ModelVerdict] = ToolSpec(
+    name=TOOL_NAME,
+    description="Record the deployment risk of the change described in the data block. Call exactly once.",
+    input_schema=strict_object(
+        {
+            "risk": {"type": "string", "enum": ["low", "medium", "high"]},
+            "category": {"type": "string", "enum": [c.value for c in Category]},
+            "rationale": {
+                "type": "string",
+                "description": f"Why, in plain sentences; at most {RATIONALE_MAX} characters.",
             },
-        },
-    }
+            "signals": {
+                "type": "array",
+                "description": f"At most {SIGNALS_MAX} short phrases, each at most {SIGNAL_MAX} characters.",
+                "items": {"type": "string"},
+            },
+        }
+    ),
+    payload=ModelVerdict,
+    task="classify the change",
+)
+
+
+def tool_definition() -> dict[str, Any]:
+    """The one tool the model gets, as sent to the API (`strict`: the API enforces the schema too)."""
+    return CLASSIFY_CHANGE.definition()
 
 
 @dataclass(frozen=True)

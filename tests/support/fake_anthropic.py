@@ -3,11 +3,15 @@
 Usage::
 
     with FakeAnthropic(tool({"risk": "low", ...}), error(529, "overloaded_error")) as fake:
-        ClaudeClassifier("sk-test", base_url=fake.url).classify(prompt)   # or ANTHROPIC_BASE_URL=fake.url
-        assert fake.requests[0].body["model"] == prompt.model
+        ModelClient("sk-test", base_url=fake.url).call(request)   # or ANTHROPIC_BASE_URL=fake.url
+        assert fake.requests[0].body["model"] == request.model
 
 `POST /v1/messages` consumes one behaviour per request, in order, then `default` (if given); with
 nothing left it answers 500 with `x-should-retry: false`, so a test that under-scripts fails fast.
+Requests for other tools (an incident summary next to a risk classification) can be scripted apart:
+`enqueue_for("summarise_incident", answer({...}))` queues behaviours used only by requests whose
+`tool_choice` forces that tool (before the shared queue); `answer(payload)` calls whichever tool the
+request forced.
 Answers are message objects shaped exactly like the API's (id, type, role, model, content,
 stop_reason, stop_sequence, usage) and errors are `{"type": "error", "error": {...}}` with the right
 status, a `request-id` header, and `retry-after-ms: 10` so the SDK's retries take milliseconds.
@@ -40,6 +44,7 @@ __all__ = [
     "Behaviour",
     "FakeAnthropic",
     "FakeRequest",
+    "answer",
     "drop",
     "error",
     "malformed",
@@ -166,6 +171,23 @@ def tool(
 ) -> Behaviour:
     """The normal answer: one classify_change call; `preamble` adds a text block before it."""
     return tool_named(TOOL_NAME, dict(payload), usage=usage, preamble=preamble)
+
+
+def answer(payload: Any, *, usage: tuple[int, int] = DEFAULT_USAGE, preamble: str | None = None) -> Behaviour:
+    """One call of the tool the request forced (its `tool_choice` name) with `payload` as its input."""
+
+    def respond(body: dict[str, Any], suffix: str) -> Reply:
+        forced = _forced_tool(body) or TOOL_NAME
+        blocks = [_text_block(preamble)] if preamble is not None else []
+        return _message(body, suffix, [*blocks, _tool_block(forced, payload, suffix)], "tool_use", usage)
+
+    return Behaviour("tool_use of the forced tool", respond)
+
+
+def _forced_tool(body: Any) -> str | None:
+    choice = body.get("tool_choice") if isinstance(body, dict) else None
+    name = choice.get("name") if isinstance(choice, dict) and choice.get("type") == "tool" else None
+    return name if isinstance(name, str) else None
 
 
 def malformed(payload: Any, *, usage: tuple[int, int] = DEFAULT_USAGE) -> Behaviour:
@@ -339,6 +361,7 @@ class FakeAnthropic:
         self.api_key = api_key  # when set, any other credential is a 401
         self.check_strict_schema = check_strict_schema
         self._queue: deque[Behaviour] = deque(behaviours)
+        self._by_tool: dict[str, deque[Behaviour]] = {}
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._stub = HTTPStub(self._handle)
@@ -348,11 +371,16 @@ class FakeAnthropic:
         with self._lock:
             self._queue.extend(behaviours)
 
+    def enqueue_for(self, tool_name: str, *behaviours: Behaviour) -> None:
+        """Behaviours for requests that force `tool_name` only; they go before the shared queue."""
+        with self._lock:
+            self._by_tool.setdefault(tool_name, deque()).extend(behaviours)
+
     @property
     def pending(self) -> int:
-        """Scripted behaviours not used yet."""
+        """Scripted behaviours not used yet (shared and per tool)."""
         with self._lock:
-            return len(self._queue)
+            return len(self._queue) + sum(len(q) for q in self._by_tool.values())
 
     @property
     def requests(self) -> list[FakeRequest]:
@@ -399,7 +427,11 @@ class FakeAnthropic:
         if problem is not None:
             return _error_reply(400, "invalid_request_error", problem, suffix)
         with self._lock:
-            behaviour = self._queue.popleft() if self._queue else self.default
+            own = self._by_tool.get(_forced_tool(request.body) or "")
+            if own:
+                behaviour: Behaviour | None = own.popleft()
+            else:
+                behaviour = self._queue.popleft() if self._queue else self.default
         if behaviour is None:
             return _error_reply(
                 500, "api_error", "fake_anthropic: no scripted behaviour left", suffix, should_retry=False
