@@ -6,14 +6,12 @@ this module never reads the environment, the clock or the network itself.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from gate import decide as decide_mod
-from gate import globs
-from gate.audit.record import AuditRecord
-from gate.audit.settle import expected_cost
+from gate.audit.costs import expected_cost
 from gate.llm.background import in_background
 from gate.measure import budget_history, measure_policies
 from gate.metrics import MetricsSource
@@ -24,10 +22,8 @@ from gate.models import (
     Override,
     RiskAssessment,
     RiskLevel,
-    Scope,
     ServiceBudget,
     ServiceResult,
-    SkippedPolicy,
     max_risk,
 )
 from gate.policy import LoadedPolicy, OverrideConfig, RiskConfig
@@ -35,6 +31,10 @@ from gate.risk.diff import FileSpan, ParsedDiff
 from gate.risk.material import ChangeMaterial, content_assessment
 from gate.risk.review import Answer, RiskAdvisor, review_change
 from gate.risk.rules import assess_rules
+from gate.scope import scoped_indexes, select_policies
+
+if TYPE_CHECKING:
+    from gate.audit.record import AuditRecord
 
 
 @dataclass(frozen=True)
@@ -65,95 +65,6 @@ class CheckOptions:
     # Records read from the audit log: settled deploys give the measured cost for budget impact.
     history: Sequence[AuditRecord] = ()
     charts: bool = False  # also read each rolling SLO's budget over its window (one range query each)
-
-
-def _normalized(path: str) -> str:
-    try:
-        return globs.normalize_path(path)
-    except ValueError:
-        return path  # not repo-relative: compared as given (the rules already make it high)
-
-
-def _touches(f: ChangedFile, patterns: Sequence[str]) -> bool:
-    return any(globs.match_any(p, patterns) for p in (f.path, f.old_path) if p)
-
-
-def shared_files(files: Sequence[ChangedFile], policies: Sequence[LoadedPolicy]) -> list[ChangedFile]:
-    """Changed files that no policy owns (a root Dockerfile, CI, lockfiles): every policy with `paths`
-    judges them, so a change made only of shared files is never skipped by all. A policy owns the
-    files its `paths` match and its own policy file."""
-    owners = [p.policy.paths for p in policies if p.policy.paths]
-    policy_files = {_normalized(p.path) for p in policies}
-
-    def owned(f: ChangedFile) -> bool:
-        names = [n for n in (f.path, f.old_path) if n]
-        return any(_touches(f, paths) for paths in owners) or any(
-            _normalized(n) in policy_files for n in names
-        )
-
-    return [f for f in files if not owned(f)]
-
-
-def policy_scope(loaded: LoadedPolicy, diff: ParsedDiff, shared: Sequence[ChangedFile]) -> Scope:
-    """Which changed files make a policy with `paths` judge this change (empty: it does not apply)."""
-    owned = [f.path for f in diff.files if _touches(f, loaded.policy.paths)]
-    changed = {_normalized(p) for f in diff.files for p in (f.path, f.old_path) if p}
-    unsure = "; ".join([*diff.problems, *diff.incomplete])[:300] or None
-    return Scope(
-        owned=owned,
-        shared=[f.path for f in shared],
-        unsure=unsure,
-        own_policy_file=_normalized(loaded.path) in changed,
-    )
-
-
-def select_policies(
-    policies: Sequence[LoadedPolicy], services: Sequence[str], diff: ParsedDiff | None
-) -> tuple[list[LoadedPolicy], list[SkippedPolicy], dict[str, Scope]]:
-    """`--service` narrows by name; a policy with `paths` applies when the change touches them, touches
-    shared files (owned by no policy), edits the policy's own file, or could not be fully read.
-
-    Returns the policies that apply, those skipped (with why), and each applying path-scoped policy's
-    scope (what made it apply), for the report.
-    """
-    chosen: list[LoadedPolicy] = []
-    skipped: list[SkippedPolicy] = []
-    scopes: dict[str, Scope] = {}
-    shared = shared_files(diff.files, policies) if diff is not None else []
-    for loaded in policies:
-        policy = loaded.policy
-        if services and policy.service not in services:
-            continue
-        if policy.paths and diff is not None:
-            scope = policy_scope(loaded, diff, shared)
-            if not (scope.owned or scope.shared or scope.unsure or scope.own_policy_file):
-                skipped.append(
-                    SkippedPolicy(
-                        service=policy.service,
-                        policy=loaded.path,
-                        reason="the change touches none of its paths: " + ", ".join(policy.paths),
-                    )
-                )
-                continue
-            scopes[policy.service] = scope
-        chosen.append(loaded)
-    return chosen, skipped, scopes
-
-
-def scoped_indexes(
-    loaded: LoadedPolicy, files: Sequence[ChangedFile], all_policies: Sequence[LoadedPolicy]
-) -> list[int]:
-    """In a monorepo each service judges its own files plus shared ones (owned by no policy's `paths`)."""
-    if not loaded.policy.paths:
-        return list(range(len(files)))
-    shared = {id(f) for f in shared_files(files, all_policies)}
-    own_file = _normalized(loaded.path)
-
-    def judged(f: ChangedFile) -> bool:
-        names = [n for n in (f.path, f.old_path) if n]
-        return _touches(f, loaded.policy.paths) or id(f) in shared or own_file in map(_normalized, names)
-
-    return [i for i, f in enumerate(files) if judged(f)]
 
 
 def rule_floor(config: RiskConfig, files: Sequence[ChangedFile], change: ChangeInput) -> ChangeRisk:
@@ -262,11 +173,15 @@ def run_check(
     change: ChangeInput,
     options: CheckOptions,
     advisor: RiskAdvisor | None = None,
+    measuring: Callable[[], Sequence[ServiceBudget]] | None = None,
 ) -> GateRun:
     """One gate run. `advisor` is the model client (None: rules only, `change.llm_note` says why).
 
     The change's risk does not depend on the budgets, so it is classified on a second thread while
     the budgets are measured: the model's seconds overlap the queries instead of adding to them.
+    `measuring` waits for budgets a caller started measuring early (before the change was cleaned);
+    a chosen policy it did not measure is measured here, one it measured but no longer applies is
+    dropped.
     """
     chosen, skipped, scopes = select_policies(policies, options.services, change.diff)
 
@@ -279,7 +194,11 @@ def run_check(
         return risks
 
     classified = in_background(classify_all, name="slo-gate-classify")
-    budgets = measure_policies(chosen, source, options.at, concurrency=options.concurrency)
+    early = {b.service: b for b in measuring()} if measuring is not None else {}
+    missing = [p for p in chosen if p.policy.service not in early]
+    late = measure_policies(missing, source, options.at, concurrency=options.concurrency)
+    measured = {**early, **{b.service: b for b in late}}
+    budgets = [measured[p.policy.service] for p in chosen]
     risks = classified()
     results: list[ServiceResult] = []
     for loaded, service_budget, risk in zip(chosen, budgets, risks, strict=True):

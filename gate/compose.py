@@ -298,6 +298,30 @@ def collect_change(request: ChangeRequest, rt: Runtime) -> RawChange:
     return gather_change(request, choose_source(request, rt.github_context(), rt.github))
 
 
+def measure_early(
+    loaded: Sequence[LoadedPolicy], settings: CheckSettings, raw: RawChange, session: MetricsSession
+) -> Callable[[], list[ServiceBudget]]:
+    """Start measuring the policies this change selects, on a daemon thread; returns the wait.
+
+    Selection here reads the diff as collected (its file list is all it needs); the run selects
+    again from the cleaned diff and measures or drops whatever differs, so this only saves time.
+    """
+    from gate.llm.background import in_background
+    from gate.measure import measure_policies
+    from gate.risk.diff import parse_unified_diff
+    from gate.scope import select_policies
+
+    diff = raw.parsed
+    if diff is None and raw.diff_text is not None:
+        diff = parse_unified_diff(raw.diff_text)
+    chosen, _, _ = select_policies(loaded, settings.services, diff)
+    concurrency = settings.metrics.concurrency
+    return in_background(
+        lambda: measure_policies(chosen, session.source, session.at, concurrency=concurrency),
+        name="slo-gate-measure",
+    )
+
+
 # ---- commands -----------------------------------------------------------------------------------
 
 
@@ -337,13 +361,16 @@ def report_location(env: Mapping[str, str]) -> tuple[Path, str]:
 
 def check(settings: CheckSettings, rt: Runtime) -> CommandResult:
     """`slo-gate check`: load -> (Actions: base policies, verified labels) -> measure + classify -> decide
-    -> record -> report (-> Actions: comments, outputs, summary)."""
-    from gate import action
-    from gate.app import CheckOptions, run_check
-    from gate.audit import recorder
+    -> record -> report (-> Actions: comments, outputs, summary).
 
+    The queries are sent as soon as the policies and the change's file list are known; the rest of
+    the work (cleaning and scanning the change, the model, the audit history) happens while
+    Prometheus answers.
+    """
     if rt.in_actions:  # secrets are masked before anything else is printed
-        rt.say(action.mask_secrets(rt.env))
+        from gate.action import mask_secrets
+
+        rt.say(mask_secrets(rt.env))
     report_file, report_shown = settings.report_file, str(settings.report_file)
     if report_file is None and rt.in_actions:
         report_file, report_shown = report_location(rt.env)
@@ -351,17 +378,23 @@ def check(settings: CheckSettings, rt: Runtime) -> CommandResult:
     loaded = load_all(settings.policies, settings.services)
     state = None
     if rt.in_actions:
+        from gate import action
+
         state, loaded = action.start(
             rt.env, loaded, [str(p) for p in settings.policies or (DEFAULT_POLICY_PATH,)], rt.github()
         )
     if settings.mode is not None:
         loaded = [p.with_mode(settings.mode) for p in loaded]
-    plan = rt.audit_plan(settings.audit, loaded)
     raw = collect_change(settings.change, rt)
-    advisor, note = rt.advisor(settings.model)
-    verified = state.verified if state is not None else {}
-    change = change_input(raw, settings.declared_risk, loaded, note, verified)
     with rt.metrics(settings.metrics) as session:
+        measuring = measure_early(loaded, settings, raw, session)
+        from gate.app import CheckOptions, run_check
+        from gate.audit import recorder
+
+        plan = rt.audit_plan(settings.audit, loaded)
+        advisor, note = rt.advisor(settings.model)
+        verified = state.verified if state is not None else {}
+        change = change_input(raw, settings.declared_risk, loaded, note, verified)
         options = CheckOptions(
             at=session.at,
             services=settings.services,
@@ -370,7 +403,7 @@ def check(settings: CheckSettings, rt: Runtime) -> CommandResult:
             history=recorder.history(plan),
             charts=rt.in_actions or settings.output_format == "markdown",
         )
-        run = run_check(loaded, session.source, change, options, advisor)
+        run = run_check(loaded, session.source, change, options, advisor, measuring)
     run = recorder.record_run(run, loaded, plan, recorder.run_context(rt.env))
     if report_file is not None:
         from gate.report import render_json
@@ -382,6 +415,8 @@ def check(settings: CheckSettings, rt: Runtime) -> CommandResult:
             run = run.model_copy(update={"exit_code": max(run.exit_code, 2)})
     text = render(run, settings.output_format)
     if state is not None:
+        from gate import action
+
         text = action.finish(
             run,
             state,

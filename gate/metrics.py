@@ -63,7 +63,7 @@ class MetricsSource(Protocol):
 
 
 class SnapshotEntry(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     expr: str
     tenant: str | None = None
@@ -71,7 +71,7 @@ class SnapshotEntry(BaseModel):
 
 
 class Snapshot(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     format: str = SNAPSHOT_FORMAT
     evaluated_at: float

@@ -149,7 +149,7 @@ def _relayed(exc: ValidationError) -> list[InitErrorDetails]:
 class Strict(BaseModel):
     """Frozen, unknown keys rejected, and cross-field rules reported with every other error."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
 
     @classmethod
     def cross_checks(cls, data: Mapping[str, Any]) -> list[CrossCheck]:
@@ -481,7 +481,7 @@ class Policy(Strict):
 class LoadedPolicy(BaseModel):
     """A validated policy and where it came from (path and sha256 of the exact bytes read)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     policy: Policy
     path: str

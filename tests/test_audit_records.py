@@ -16,6 +16,7 @@ from click.testing import CliRunner, Result
 from gate.audit import builder
 from gate.audit.builder import decision_record, settlement_record
 from gate.audit.chain import GENESIS, canonical, seal, verify_lines
+from gate.audit.costs import expected_cost
 from gate.audit.record import (
     DecisionRecord,
     RunContext,
@@ -25,7 +26,6 @@ from gate.audit.record import (
     parse_record,
 )
 from gate.audit.recorder import read_records
-from gate.audit.settle import expected_cost
 from gate.audit.sink import FileSink
 from gate.cli import main
 from gate.errors import AuditError

@@ -10,12 +10,11 @@ import pytest
 
 from gate.app import ChangeInput, CheckOptions, run_check
 from gate.audit.builder import decision_record
+from gate.audit.costs import ExpectedCost, expected_cost
 from gate.audit.record import AuditRecord, DecisionRecord, RecordedPolicy, RunContext, SettlementRecord
 from gate.audit.settle import (
     DAY,
-    ExpectedCost,
     deploys_to_settle,
-    expected_cost,
     is_deploy,
     measured_spend,
     period_spend,

@@ -41,7 +41,7 @@ _FORMULA_START = ("=", "+", "-", "@")
 
 
 class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 # ---- audit log rows -----------------------------------------------------------------------------

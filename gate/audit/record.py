@@ -90,7 +90,7 @@ class Part(BaseModel):
     Keys in `omit_if_none` are left out when None, as the format writes them (not written as null).
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
     omit_if_none: ClassVar[frozenset[str]] = frozenset()
 
     @model_serializer(mode="wrap")
@@ -384,7 +384,7 @@ class UnknownRecord(BaseModel):
     the common keys are taken from the object when they have the right type, else None.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     kind: str | None
     why: Literal["kind", "format", "invalid"]

@@ -21,9 +21,7 @@ Everything here is pure except `settle` and `measured_spend`, which read metrics
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 from gate import budget, promql
 from gate.audit.builder import recorded_query, settlement_record
@@ -39,25 +37,19 @@ from gate.times import iso
 __all__ = [
     "DAY",
     "DEPLOY_OUTCOMES",
-    "MIN_SETTLED",
-    "ExpectedCost",
     "deploy_time",
     "deploys",
     "deploys_to_settle",
-    "expected_cost",
     "is_deploy",
     "measured_spend",
     "period_spend",
     "service_spend",
     "settle",
-    "settled_costs",
 ]
 
 DAY = 86400.0
 DEPLOY_OUTCOMES = frozenset({"pass", "warn"})
-MIN_SETTLED = 5  # fewer settled deploys than this and a median says more about luck than about risk
 SETTLE_WINDOW = "1d"  # the burn-rate window that covers exactly the 24 h after the deploy
-POLICY_EXPECTED_COST = "policy gate.expected_cost"
 
 
 # ---- which decisions are deploys --------------------------------------------------------------
@@ -162,47 +154,6 @@ def settle(
 
 
 # ---- expected cost ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ExpectedCost:
-    """The budget fraction a deploy is expected to spend, and where that figure comes from.
-
-    `samples` is how many settled deploys of this service and risk were found (also when there
-    were too few to use and the policy's figure applies).
-    """
-
-    fraction: float
-    source: str
-    samples: int
-
-
-def settled_costs(records: Sequence[AuditRecord], service: str, risk: str) -> list[float]:
-    """Measured costs of settled deploys of `service` at `risk`; one per deploy (first settlement wins)."""
-    seen: set[str] = set()
-    costs: list[float] = []
-    for record in records:
-        if not isinstance(record, SettlementRecord) or record.service != service:
-            continue
-        if record.deploy_risk != risk or record.cost is None:
-            continue
-        if record.deploy_id in seen:
-            continue  # two settle runs raced: the deploy still happened once
-        seen.add(record.deploy_id)
-        costs.append(record.cost)
-    return costs
-
-
-def expected_cost(
-    records: Sequence[AuditRecord], service: str, risk: str, policy_percent: float
-) -> ExpectedCost:
-    """The median settled cost of this service's `risk` deploys, or the policy's figure with too few."""
-    costs = settled_costs(records, service, risk)
-    if len(costs) >= MIN_SETTLED:
-        # The median: one incident-sized outlier must not make every later deploy look unaffordable.
-        source = f"median of {len(costs)} settled {risk} deploys of {service}"
-        return ExpectedCost(statistics.median(costs), source, len(costs))
-    return ExpectedCost(policy_percent / 100.0, POLICY_EXPECTED_COST, len(costs))
 
 
 # ---- spend over a period (for the report) -----------------------------------------------------

@@ -43,7 +43,7 @@ RISK_ORDER: tuple[str, ...] = ("low", "medium", "high")
 
 
 class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class RiskStats(Frozen):

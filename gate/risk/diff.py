@@ -51,7 +51,7 @@ class FileSpan(NamedTuple):
 class ParsedDiff(BaseModel):
     """The files a diff changes, in diff order, and what could not be parsed."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     files: list[ChangedFile] = Field(default_factory=list)
     problems: list[str] = Field(default_factory=list)
