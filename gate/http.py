@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from datetime import UTC
 from functools import cached_property
 from types import TracebackType
-from typing import Any, Final
+from typing import Any, Final, Self
 
 import httpcore
 import httpx
@@ -57,6 +57,7 @@ __all__ = [
     "IDEMPOTENT_METHODS",
     "PACING",
     "RETRY_STATUSES",
+    "Closing",
     "Deadline",
     "Endpoint",
     "HttpClient",
@@ -516,7 +517,25 @@ class _Retryable(Exception):
 # -- the client --------------------------------------------------------------------------------
 
 
-class HttpClient:
+class Closing:
+    """`with client:` closes it: the one context-manager protocol every client here shares."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class HttpClient(Closing):
     """Thread-safe: one connection pool serves every worker of a fan-out. Close it, or use `with`.
 
     `deadline` is shared by every request (a run's budget; its clock is already running);
@@ -563,17 +582,6 @@ class HttpClient:
 
     def close(self) -> None:
         self._http.close()
-
-    def __enter__(self) -> HttpClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # -- what callers use ---------------------------------------------------------------------
     def mask(self, text: str) -> str:

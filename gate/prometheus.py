@@ -15,7 +15,6 @@ import json
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Final
 
 import httpx
@@ -149,7 +148,7 @@ class _PrometheusRules(StatusRules):
         return _api_error(payload) or reply.text()
 
 
-class PrometheusClient:
+class PrometheusClient(http.Closing):
     """Thread-safe: one shared connection pool serves every worker of a fan-out.
 
     The settings' deadline is one budget for the client's whole life (its clock starts here) unless
@@ -189,17 +188,6 @@ class PrometheusClient:
 
     def close(self) -> None:
         self._http.close()
-
-    def __enter__(self) -> PrometheusClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # -- queries -------------------------------------------------------------------------------
     def instant(self, expr: str, at: float, *, tenant: str | None = None) -> list[Sample]:

@@ -29,7 +29,6 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any, Final, TypeGuard
 from urllib.parse import quote, unquote
 
@@ -179,7 +178,7 @@ class _GitHubRules(StatusRules):
         return None
 
 
-class GitHubClient:
+class GitHubClient(http.Closing):
     """Synchronous GitHub REST client. Use as a context manager or call `close()`.
 
     `sleep` exists so tests can record retry waits instead of sleeping; `clock` (unix seconds) so they
@@ -251,17 +250,6 @@ class GitHubClient:
 
     def close(self) -> None:
         self._http.close()
-
-    def __enter__(self) -> GitHubClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # -- generic calls ---------------------------------------------------------------------------
     def get_json(self, path: str, params: Mapping[str, str | int] | None = None) -> Any:
