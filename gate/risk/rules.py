@@ -11,7 +11,9 @@ Built-in floors (each names the file that fired it):
 - a binary file, a file without a patch, any problem parsing the diff, a diff known to be
   incomplete (`incomplete`, e.g. more files than GitHub lists), a path outside the repository -> high
 - more than 500 changed lines (added + removed) -> medium; more than 2000 -> high
-- no changed files at all (no diff): the size is unknown -> medium, unless `declared` is given
+- no changed files at all (no diff): the size is unknown -> medium, unless `declared` is given or
+  a diff was given that could not be parsed (a file that is not a diff: its parse problem is the
+  one reason, high)
 - `declared` (an explicit `--risk`) is one more floor.
 
 Renamed files are matched on both their old and new path. Policy `RiskRule`s fire when any
@@ -253,7 +255,7 @@ def assess_rules(
                 f"{total} changed lines (+{added}/-{removed}), more than {MEDIUM_LINES} → medium",
             )
         )
-    if not files and declared is None:
+    if not files and declared is None and not problems:
         reasons.append((RiskLevel.MEDIUM, "no diff: the size of the change is unknown → medium"))
     if declared is not None:
         reasons.append((declared, f"risk declared explicitly as {declared.value} → {declared.value}"))
