@@ -433,3 +433,16 @@ def test_check_with_a_notes_file_as_diff_names_only_the_parse_failure(tmp_path: 
             "the diff could not be fully parsed: no file headers found: this does not look like a unified "
             "diff → high"
         ]
+
+
+def test_a_problem_on_every_line_gives_a_bounded_list_of_reasons() -> None:
+    parsed = parse_unified_diff("@@ -1 +1 @@\n" * 5000)  # a hunk header outside any file, 5000 times
+    more = len(parsed.problems) - 5
+    assert more > 5000
+    result = assess(parsed.files, problems=parsed.problems)
+    assert result.floor is HIGH
+    parse_reasons = [r for r in result.reasons if r.startswith("the diff could not be fully parsed")]
+    assert parse_reasons[:5] == [
+        f"the diff could not be fully parsed: {p} → high" for p in parsed.problems[:5]
+    ]
+    assert parse_reasons[5:] == [f"the diff could not be fully parsed: {more} more problems → high"]

@@ -8,8 +8,8 @@ Built-in floors (each names the file that fired it):
 - code ownership: `CODEOWNERS`, `.github/CODEOWNERS`, `docs/CODEOWNERS` -> high
 - a container build: `Dockerfile`, `Containerfile`, `**/Dockerfile`, `**/Containerfile`,
   `**/*.dockerfile`, `**/Dockerfile.*` (not `.md`/`.rst`/`.txt`)     -> high
-- a binary file, a file without a patch, any problem parsing the diff, a diff known to be
-  incomplete (`incomplete`, e.g. more files than GitHub lists), a path outside the repository -> high
+- a binary file, a file without a patch, any problem parsing the diff (the first five named, the
+  rest counted), a diff known to be incomplete (`incomplete`, e.g. more files than GitHub lists), a path outside the repository -> high
 - more than 500 changed lines (added + removed) -> medium; more than 2000 -> high
 - no changed files at all (no diff): the size is unknown -> medium, unless `declared` is given or
   a diff was given that could not be parsed (a file that is not a diff: its parse problem is the
@@ -236,8 +236,12 @@ def assess_rules(
             RiskLevel.HIGH,
         )
     )
-    for problem in problems:
+    # A hostile diff can have a problem on every line: the first few are named, the rest counted.
+    for problem in problems[:_MAX_NAMED]:
         reasons.append((RiskLevel.HIGH, f"the diff could not be fully parsed: {problem} → high"))
+    if len(problems) > _MAX_NAMED:
+        more = len(problems) - _MAX_NAMED
+        reasons.append((RiskLevel.HIGH, f"the diff could not be fully parsed: {more} more problems → high"))
     for gap in incomplete:
         reasons.append((RiskLevel.HIGH, f"{gap} → high"))
 
