@@ -63,7 +63,8 @@ whitespace, which may hold thousands of keys, as in minified code) is measured o
 the literal test asks of it (its end, its trailing punctuation, the last `(`, the last marker, a
 mask tail, what follows it) is computed once and answered for every key inside it in constant time.
 A quoted value ends at the next quote of its kind, so quoted values overlap at most three deep.
-Redactions never contain the secret, only its kind and 1-based line.
+Key blocks find each line's end and the next file's section once, not once per block. Redactions
+never contain the secret, only its kind and 1-based line.
 """
 
 from __future__ import annotations
@@ -457,7 +458,8 @@ class _Facts:
     def __init__(self, text: str, lower: bytes, start: int, end: int) -> None:
         value = text[start:end]
         self.last_paren = text.rfind("(", start, end)
-        # `[redacted:` is ASCII, and no non-ASCII character lower-cases to one of its letters.
+        # Searched in the ASCII copy: the only non-ASCII characters that lower-case to ASCII are
+        # `İ` and the Kelvin sign (to `i` and `k`), and `[redacted:` has neither.
         self.last_marker = lower.rfind(b"[redacted:", start, end)
         self.mask_from = start + len(value.rstrip(_MASK_CHARS))  # all mask from here on
         self.x_from = start + len(value.rstrip("xX"))
