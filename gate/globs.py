@@ -18,6 +18,13 @@ Semantics (the same as a workflow's `on.push.paths` filter):
 Leading `./` and `/` are stripped from both paths and patterns (everything is relative to the
 repository root); a `..` segment is rejected with `ValueError`, as is an empty pattern. Compiled
 patterns are cached.
+
+Speed: file names come from the change, so an author picks them; matching is linear in the path
+for a given pattern, whatever the pattern. A pattern is cut at its `**` segments into groups of
+segment patterns, and each segment pattern at its `*`s into fixed-length pieces; the first group
+(piece) must match at the start, the last at the end, and each one in between is found at its
+leftmost place after the previous one. Taking the leftmost place never loses a match, so nothing is
+retried: no backtracking regex over the whole path (`a/**/b/**/c` or `*a*a*b` would be polynomial).
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-__all__ = ["compile_pattern", "match", "match_any", "matching_pattern", "normalize_path"]
+__all__ = ["Glob", "compile_pattern", "match", "match_any", "matching_pattern", "normalize_path"]
 
 
 def normalize_path(path: str) -> str:
@@ -83,62 +90,142 @@ def _translate_class(segment: str, start: int) -> tuple[str, int] | None:
     return regex, i + 1
 
 
-def _translate_segment(segment: str) -> str:
-    out: list[str] = []
+def _pieces(segment: str) -> list[tuple[list[str], bool]]:
+    """The segment's pattern cut at each run of `*`: pieces of one-character atoms (so a piece
+    always matches exactly `len(atoms)` characters), each with whether it is literal text (the
+    atoms are then the characters themselves, not regexes)."""
+    pieces: list[tuple[list[str], list[str]]] = [([], [])]  # (regex atoms, literal characters)
     i = 0
     while i < len(segment):
         char = segment[i]
+        regex, chars = pieces[-1]
         if char == "*":
             while i < len(segment) and segment[i] == "*":
                 i += 1
-            out.append("[^/]*")
+            pieces.append(([], []))
             continue
         if char == "?":
-            out.append("[^/]")
-        elif char == "[":
-            translated = _translate_class(segment, i)
-            if translated is not None:
-                out.append(translated[0])
-                i = translated[1]
-                continue
-            out.append(re.escape(char))
-        elif char == "\\" and i + 1 < len(segment):
-            out.append(re.escape(segment[i + 1]))
-            i += 1
+            regex.append("[^/]")
+        elif char == "[" and (translated := _translate_class(segment, i)) is not None:
+            regex.append(translated[0])
+            i = translated[1]
+            continue
         else:
-            out.append(re.escape(char))
+            if char == "\\" and i + 1 < len(segment):
+                i += 1
+                char = segment[i]
+            regex.append(re.escape(char))
+            chars.append(char)
         i += 1
-    return "".join(out)
+    return [(chars, True) if len(chars) == len(regex) else (regex, False) for regex, chars in pieces]
+
+
+_Piece = str | re.Pattern[str]  # a literal, or a regex of fixed length (`?` and classes in it)
+
+
+def _compile_piece(atoms: list[str], literal: bool) -> _Piece:
+    return "".join(atoms) if literal else re.compile("".join(atoms), re.DOTALL)
+
+
+def _piece_at(piece: _Piece, name: str, start: int, end: int) -> bool:
+    """Whether `piece` matches exactly `name[start:end]` (whose size is the piece's)."""
+    if isinstance(piece, str):
+        return name.startswith(piece, start, end)
+    return piece.fullmatch(name, start, end) is not None
+
+
+def _piece_after(piece: _Piece, name: str, start: int, end: int) -> int:
+    """Where the leftmost match of `piece` in `name[start:end]` ends, or -1."""
+    if isinstance(piece, str):
+        found = name.find(piece, start, end)
+        return found + len(piece) if found >= 0 else -1
+    match = piece.search(name, start, end)
+    return match.end() if match is not None else -1
+
+
+class _Segment:
+    """One segment of a pattern (no `**`): fixed-length pieces separated by `*`."""
+
+    __slots__ = ("pieces", "sizes")
+
+    def __init__(self, segment: str) -> None:
+        pieces, sizes = [], []
+        for atoms, literal in _pieces(segment):
+            pieces.append(_compile_piece(atoms, literal))
+            sizes.append(len(atoms))
+        self.pieces: tuple[_Piece, ...] = tuple(pieces)
+        self.sizes = tuple(sizes)
+
+    def matches(self, name: str) -> bool:
+        """Whether one path segment (no `/`) matches: linear in `name` for a given pattern."""
+        pieces, sizes = self.pieces, self.sizes
+        if len(pieces) == 1:  # no `*`: the piece is the whole name
+            whole = pieces[0]
+            return name == whole if isinstance(whole, str) else _piece_at(whole, name, 0, len(name))
+        low, high = sizes[0], len(name) - sizes[-1]
+        if (
+            low > high
+            or not _piece_at(pieces[0], name, 0, low)
+            or not _piece_at(pieces[-1], name, high, len(name))
+        ):
+            return False
+        for piece in pieces[1:-1]:
+            low = _piece_after(piece, name, low, high)  # the leftmost place leaves the most room
+            if low < 0:
+                return False
+        return True
+
+
+def _group_at(group: tuple[_Segment, ...], names: list[str], start: int) -> bool:
+    for segment in group:
+        if not segment.matches(names[start]):
+            return False
+        start += 1
+    return True
+
+
+class Glob:
+    """A compiled glob pattern (not negated): `matches` takes a normalised path's segments."""
+
+    __slots__ = ("first", "last", "middle", "starred")
+
+    def __init__(self, pattern: str) -> None:
+        segments = [s for s in _normalize_pattern(pattern).split("/") if s]
+        if segments[-1] == "**":  # a trailing `**` is one or more segments: any one, then zero or more
+            segments[-1:] = ["*", "**"]
+        groups: list[list[_Segment]] = [[]]
+        for segment in segments:
+            if segment == "**":
+                if groups[-1] or len(groups) == 1:  # `**/**` is the same as `**`
+                    groups.append([])
+            else:
+                groups[-1].append(_Segment(segment))
+        self.starred = len(groups) > 1  # has a `**`
+        self.first = tuple(groups[0])
+        self.last = tuple(groups[-1]) if self.starred else ()
+        self.middle = tuple(tuple(group) for group in groups[1:-1])
+
+    def matches(self, names: list[str]) -> bool:
+        """Whether the path with these segments matches: the first group at the start, the last at
+        the end, the ones between (each after a `**`) at their leftmost places in between."""
+        if not self.starred:
+            return len(names) == len(self.first) and _group_at(self.first, names, 0)
+        low, high = len(self.first), len(names) - len(self.last)
+        if low > high or not _group_at(self.first, names, 0) or not _group_at(self.last, names, high):
+            return False
+        for group in self.middle:
+            while low + len(group) <= high and not _group_at(group, names, low):
+                low += 1
+            if low + len(group) > high:
+                return False
+            low += len(group)
+        return True
 
 
 @lru_cache(maxsize=4096)
-def compile_pattern(pattern: str) -> re.Pattern[str]:
-    """Compile one (non-negated) glob pattern to a regex matched against a whole normalised path."""
-    segments = [s for s in _normalize_pattern(pattern).split("/") if s]
-    # `**/**` is the same as `**`.
-    collapsed: list[str] = []
-    for segment in segments:
-        if segment == "**" and collapsed and collapsed[-1] == "**":
-            continue
-        collapsed.append(segment)
-    parts: list[str] = []
-    last = len(collapsed) - 1
-    for index, segment in enumerate(collapsed):
-        if segment == "**":
-            if index == 0 and index == last:
-                parts.append(".*")
-            elif index == 0:
-                parts.append("(?:.*/)?")  # zero or more leading directories, no separator after
-            elif index == last:
-                parts.append("/.*")
-            else:
-                parts.append("(?:/.*)?")  # zero or more middle directories; next part adds the `/`
-            continue
-        after_leading_globstar = index == 1 and collapsed[0] == "**"  # its group ends with `/`
-        if index > 0 and not after_leading_globstar:
-            parts.append("/")
-        parts.append(_translate_segment(segment))
-    return re.compile("".join(parts), re.DOTALL)
+def compile_pattern(pattern: str) -> Glob:
+    """Compile one (non-negated) glob pattern; raises ValueError for a pattern that is not valid."""
+    return Glob(pattern)
 
 
 def match(path: str, pattern: str) -> bool:
@@ -150,7 +237,7 @@ def match(path: str, pattern: str) -> bool:
         raise ValueError(f"{pattern!r}: a negated pattern only makes sense in a list (use match_any)")
     if pattern.startswith("\\!"):
         pattern = pattern[1:]
-    return compile_pattern(pattern).fullmatch(normalize_path(path)) is not None
+    return compile_pattern(pattern).matches(normalize_path(path).split("/"))
 
 
 def matching_pattern(path: str, patterns: Iterable[str]) -> str | None:
@@ -159,15 +246,15 @@ def matching_pattern(path: str, patterns: Iterable[str]) -> str | None:
     Patterns are applied in order; `!pattern` excludes what earlier patterns included, and the last
     pattern that matches wins (GitHub Actions `paths` semantics).
     """
-    normalized = normalize_path(path)
+    names = normalize_path(path).split("/")
     decided: str | None = None
     for pattern in patterns:
         if pattern.startswith("!"):
-            if decided is not None and compile_pattern(pattern[1:]).fullmatch(normalized):
+            if decided is not None and compile_pattern(pattern[1:]).matches(names):
                 decided = None
             continue
         literal = pattern[1:] if pattern.startswith("\\!") else pattern
-        if compile_pattern(literal).fullmatch(normalized):
+        if compile_pattern(literal).matches(names):
             decided = pattern
     return decided
 

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gate import globs
 
@@ -129,3 +131,70 @@ def test_patterns_are_compiled_once() -> None:
     info = globs.compile_pattern.cache_info()
     assert info.misses == 1
     assert info.hits == 2
+
+
+# -- file names are hostile: matching is linear in the path for any pattern ---------------------
+# A backtracking regex took polynomial time here (`*a*a*a*b` on a long name never finished).
+
+
+@pytest.mark.parametrize(
+    ("pattern", "path", "expected"),
+    [
+        ("*a*a*a*b", "a" * 100_000, False),
+        ("*a*a*a*b", "a" * 100_000 + "b", True),
+        ("**/*a*a*b*.py", "x/" + "ab" * 50_000, False),
+        ("**/a/**/*.sql", "a/" * 50_000 + "x.txt", False),
+        ("**/a/**/*.sql", "a/" * 50_000 + "x.sql", True),
+        ("a/**/b/**/c", "a/" + "b/" * 50_000 + "d", False),
+        ("a/**/b/**/c", "a/" + "b/" * 50_000 + "c", True),
+        ("**/x/**/y/**/z/**", "x/y/" * 30_000 + "z", False),
+    ],
+)
+def test_hostile_paths_are_matched_in_linear_time(pattern: str, path: str, expected: bool) -> None:
+    assert globs.match(path, pattern) is expected
+
+
+_SEGMENT = st.text(alphabet="ab.x[]", min_size=1, max_size=6).filter(lambda name: name not in (".", ".."))
+
+
+@st.composite
+def path_and_matching_pattern(draw: st.DrawFn) -> tuple[str, str]:
+    """A path, and a pattern made from it by wildcards that must still match it."""
+    names = draw(st.lists(_SEGMENT, min_size=1, max_size=8))
+    parts: list[str] = []
+    i = 0
+    while i < len(names):
+        name = names[i]
+        choice = draw(st.sampled_from(["keep", "star", "question", "inner-star", "globstar", "skip"]))
+        if choice == "skip" and i < len(names) - 1:  # `**` standing for one or more segments
+            taken = draw(st.integers(1, len(names) - 1 - i))
+            parts.append("**")
+            i += taken
+            continue
+        if choice == "star":
+            parts.append("*")
+        elif choice == "question":
+            at = draw(st.integers(0, len(name) - 1))
+            parts.append(_escape(name[:at]) + "?" + _escape(name[at + 1 :]))
+        elif choice == "inner-star":
+            at = draw(st.integers(0, len(name)))
+            parts.append(_escape(name[:at]) + "*" + _escape(name[at:]))
+        else:
+            if choice == "globstar":  # `**` standing for no segment at all
+                parts.append("**")
+            parts.append(_escape(name))
+        i += 1
+    if draw(st.booleans()) and parts[-1] != "**":
+        parts[-1] = "**"  # a trailing `**`: the last segment (one or more)
+    return "/".join(names), "/".join(parts)
+
+
+def _escape(text: str) -> str:
+    return "".join("\\" + ch if ch in "*?[]\\" else ch for ch in text)
+
+
+@given(path_and_matching_pattern())
+def test_a_pattern_made_from_a_path_matches_it(case: tuple[str, str]) -> None:
+    path, pattern = case
+    assert globs.match(path, pattern)
+    assert not globs.match(path, pattern + "/zz")  # a last segment the path does not have

@@ -6,7 +6,9 @@ from gate.app import ChangeInput, CheckOptions, run_check
 from gate.demo import DEMO, demo_policies
 from gate.metrics import SnapshotSource
 from gate.models import RiskLevel
+from gate.risk import material as material_module
 from gate.risk.material import content_assessment, prepare_change
+from tests.support.linecount import executed_lines
 
 TOKEN = "ghp_" + "Ab1" * 12
 
@@ -102,3 +104,18 @@ def test_scrub_makes_one_untrusted_value_safe_to_send() -> None:
     assert token not in cleaned and "[REDACTED:" in cleaned
     assert "\u200b" not in cleaned
     assert cleaned.startswith("route /api/orders uses ")
+
+
+def test_locating_findings_is_linear_in_the_number_of_files() -> None:
+    # Each finding used to list every file's start again: a secret in each of n files cost n².
+    def work(files: int) -> int:
+        diff = "".join(file_diff(f"app/f{i}.py", f"GH = '{TOKEN}'") for i in range(files))
+        with executed_lines(material_module) as count:
+            material, _ = prepare_change(diff)
+        assert [(f.path, f.where) for f in material.secrets] == [
+            (f"app/f{i}.py", f"app/f{i}.py (diff line {5 * i + 5})") for i in range(files)
+        ]
+        return count.lines
+
+    small, large = work(200), work(800)
+    assert large < 6 * small  # 4x the files: about 4x the work (it was 16x)

@@ -295,6 +295,11 @@ def test_unterminated_private_key_in_plain_text_runs_to_the_end() -> None:
         'password = f"{prefix}-suffix"',
         "if password == 'hunter2':",
         "password: ********",
+        "API_KEY=XXXXXXXX",
+        "password = 'xxxx'",
+        "token: String?",
+        "tokens: str[]?",
+        "password: [REDACTED:password-assignment],",
         "monkey = 'banana'",
         "publickey = 'ssh-ed25519 AAAA'",
         "sk-folding-cube-animation-delay",
@@ -379,3 +384,54 @@ def test_any_text_keeps_its_lines(text: str) -> None:
     result = redact(text)
     assert result.text.count("\n") == text.count("\n")
     assert all(found.line >= 1 and found.kind in KINDS for found in result.redactions)
+
+
+# -- hostile lines are read in linear time -----------------------------------------------------
+# Each of these never finished before the scans were made linear (a 160 KB line of the first one
+# took 11 s, 640 KB ran for hours); no timing is asserted, the result is. bench/risk_scan.py has
+# the figures.
+
+LONG = 640_000  # characters in one hostile line
+
+
+@pytest.mark.parametrize(
+    "unit",
+    [
+        "h.token=c.token;",  # minified code: thousands of keys in one run without whitespace
+        "password=x(",  # every value is a call
+        "token:a.",  # every value is an attribute expression
+        "token=****",  # every value is a mask
+    ],
+)
+def test_a_long_line_full_of_keys_keeps_the_keys_and_still_redacts_a_secret(unit: str) -> None:
+    minified = "+" + unit * (LONG // len(unit))
+    line = f"{minified} DB_PASSWORD=Tr0ub4dor"
+    result = redact(line)
+    assert result.text == f"{minified} DB_PASSWORD={marker('password assignment')}"
+    assert result.redactions == (Redaction("password assignment", 1),)
+
+
+def test_a_long_line_of_annotations_without_a_default_is_left_alone() -> None:
+    line = "+" + "token:Optional[" * (LONG // 15)
+    assert redact(line) == Redacted(line, ())
+
+
+def test_many_key_blocks_before_a_long_file_are_each_redacted() -> None:
+    # Each block used to look for the next file's section from its own end: 10,000 blocks before a
+    # million more lines of the same file took two minutes.
+    count, rest = 10_000, 1_000_000
+    block = ["+-----BEGIN RSA PRIVATE KEY-----", "+" + PRIVATE_KEY_BODY[0], "+-----END RSA PRIVATE KEY-----"]
+    header = ["diff --git a/keys b/keys", "--- a/keys", "+++ b/keys", f"@@ -0,0 +1,{3 * count + rest} @@"]
+    text = "\n".join(header + block * count + ["+x"] * rest) + "\n"
+    result = redact(text)
+    redacted_block = ["+" + marker("private key block")] * (3 * count)
+    assert result.text == "\n".join(header + redacted_block + ["+x"] * rest) + "\n"
+    assert result.redactions == tuple(Redaction("private key block", 5 + 3 * i) for i in range(count))
+
+
+def test_many_one_line_key_blocks_on_one_line_are_each_redacted() -> None:
+    count = 40_000  # 2.5 MB on one line; its end is found once, not once per block
+    block = "-----BEGIN RSA PRIVATE KEY-----" + PRIVATE_KEY_BODY[1] + "-----END RSA PRIVATE KEY-----"
+    result = redact("+" + block * count)
+    assert result.text == "+" + marker("private key block") * count
+    assert result.redactions == (Redaction("private key block", 1),) * count

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gate.cli import main
 from gate.models import Category, ChangedFile, ChangeRisk, RiskLevel
 from gate.policy import RiskConfig, RiskRule
 from gate.risk.diff import parse_unified_diff
@@ -399,3 +403,46 @@ def test_adding_a_file_or_label_never_lowers_the_floor(
     assert assess([*files, extra], labels, RULES, declared=declared).floor.rank >= base.rank
     assert assess(files, [*labels, extra_label], RULES, declared=declared).floor.rank >= base.rank
     assert assess(files, labels, RULES, declared=declared, problems=["x"]).floor is HIGH
+
+
+def test_a_file_that_is_not_a_diff_gives_one_reason_high() -> None:
+    parsed = parse_unified_diff("Meeting notes\n- ship it on friday\n")
+    result = assess(parsed.files, problems=parsed.problems)
+    assert result.floor is HIGH
+    assert result.reasons == [
+        "the diff could not be fully parsed: no file headers found: this does not look like a unified diff → high"
+    ]
+
+
+def test_check_with_a_notes_file_as_diff_names_only_the_parse_failure(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("Meeting notes\n- ship it on friday\n", "utf-8")
+    demo = Path(__file__).resolve().parent.parent / "gate" / "data" / "demo"
+    result = CliRunner().invoke(
+        main,
+        ["check", "--policy", str(demo / "policies"), "--metrics-snapshot", str(demo / "snapshot.json"),
+         "--diff", str(notes), "--format", "json", "--no-llm"],
+        catch_exceptions=False,
+    )  # fmt: skip
+    services = json.loads(result.output)["services"]
+    assert services
+    for service in services:
+        assert service["change"]["risk"] == "high"
+        reasons = [reason for a in service["change"]["assessments"] for reason in a["reasons"]]
+        assert [r for r in reasons if "diff" in r] == [
+            "the diff could not be fully parsed: no file headers found: this does not look like a unified "
+            "diff → high"
+        ]
+
+
+def test_a_problem_on_every_line_gives_a_bounded_list_of_reasons() -> None:
+    parsed = parse_unified_diff("@@ -1 +1 @@\n" * 5000)  # a hunk header outside any file, 5000 times
+    more = len(parsed.problems) - 5
+    assert more > 5000
+    result = assess(parsed.files, problems=parsed.problems)
+    assert result.floor is HIGH
+    parse_reasons = [r for r in result.reasons if r.startswith("the diff could not be fully parsed")]
+    assert parse_reasons[:5] == [
+        f"the diff could not be fully parsed: {p} → high" for p in parsed.problems[:5]
+    ]
+    assert parse_reasons[5:] == [f"the diff could not be fully parsed: {more} more problems → high"]

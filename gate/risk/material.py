@@ -16,7 +16,7 @@ text to at least medium. Findings name where they are, never the secret itself.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from gate.models import RiskAssessment, RiskLevel
@@ -102,12 +102,18 @@ def _clean_paths(parsed: ParsedDiff, scanner: _Scanner) -> ParsedDiff:
     return parsed.model_copy(update={"files": files})
 
 
-def _file_at(parsed: ParsedDiff, line_index: int) -> str | None:
+def _file_locator(parsed: ParsedDiff) -> Callable[[int], str | None]:
+    """The diff file that holds a 0-based line (None: outside every file's section). The spans are
+    indexed once: a diff with a secret in each of its many files is located in O(n log n)."""
     starts = [span.start for span in parsed.spans]
-    position = bisect.bisect_right(starts, line_index) - 1
-    if position < 0 or line_index >= parsed.spans[position].end:
-        return None
-    return parsed.files[position].path
+
+    def file_at(line_index: int) -> str | None:
+        position = bisect.bisect_right(starts, line_index) - 1
+        if position < 0 or line_index >= parsed.spans[position].end:
+            return None
+        return parsed.files[position].path
+
+    return file_at
 
 
 def prepare_change(
@@ -136,12 +142,13 @@ def prepare_change(
         if parsed is None:
             parsed = parse_unified_diff(text)  # names come from the cleaned text: already redacted
         lines = tuple(text.split("\n"))
+        file_at = _file_locator(parsed)
         for found in redacted.redactions:
-            path = _file_at(parsed, found.line - 1)
+            path = file_at(found.line - 1)
             where = f"{path} (diff line {found.line})" if path else f"diff line {found.line}"
             scanner.secrets.append(Finding(where, path, found.kind))
         for hit in find_instructions(text):
-            path = _file_at(parsed, hit.line - 1)
+            path = file_at(hit.line - 1)
             where = f"{path} (diff line {hit.line})" if path else f"diff line {hit.line}"
             scanner.instructions.append(Finding(where, path, hit.phrase))
     if given is not None and parsed is not None:

@@ -52,13 +52,19 @@ sensitive word and never match. Token patterns run before assignments, so `GITHU
 is reported as a GitHub token, once. Callers strip invisible characters first
 (gate.risk.sanitize): `gh\\u200bp_...` is not a token until the zero-width space is gone.
 
-Speed: the whole-text patterns run on an ASCII byte copy of the text (one byte per character, so
-offsets are shared; secrets are ASCII) and each starts with a literal, so `re` searches for it at
-C speed; values are then read from the key onwards. None can backtrack catastrophically
-(possessive quantifiers, bounded repetition, a left-boundary lookbehind placed after the literal so
-a match never restarts inside a run), each line's end is found once per key word, and keys inside a
-value already taken are skipped. Redactions never contain the secret, only its kind and 1-based
-line.
+Speed: every scan is linear in the text, whatever an author puts on one line. The whole-text
+patterns run on an ASCII byte copy of the text (one byte per character, so offsets are shared;
+secrets are ASCII) and each starts with a literal, so `re` searches for it at C speed; values are
+then read from the key onwards. None can backtrack catastrophically (possessive quantifiers, bounded
+repetition, a left-boundary lookbehind placed after the literal so a match never restarts inside a
+run). Nothing is rescanned to the end of a line once per key: each line's end is found once per key
+word, keys inside a value already taken are skipped, and an unquoted value (a run without
+whitespace, which may hold thousands of keys, as in minified code) is measured once per run: what
+the literal test asks of it (its end, its trailing punctuation, the last `(`, the last marker, a
+mask tail, what follows it) is computed once and answered for every key inside it in constant time.
+A quoted value ends at the next quote of its kind, so quoted values overlap at most three deep.
+Key blocks find each line's end and the next file's section once, not once per block. Redactions
+never contain the secret, only its kind and 1-based line.
 """
 
 from __future__ import annotations
@@ -199,8 +205,9 @@ _REFERENCE_PREFIXES = (
 # Unquoted only: shell/template/SQL parameters, YAML tags, pointers and paths.
 _UNQUOTED_REFERENCE_PREFIXES = ("%", "[", "!", ":", "*", "&", "/", "./", "~/")
 _NOT_A_VALUE = frozenset({"", "none", "null", "nil", "true", "false", "undefined", "nullptr", '""', "''"})
-_MASK_CHARS = frozenset("*•·")
-_MASK_X = re.compile(r"[xX]{4,}+")
+_LONGEST_NOT_A_VALUE = max(map(len, _NOT_A_VALUE))
+_LONGEST_REFERENCE = max(map(len, _REFERENCE_PREFIXES))
+_MASK_CHARS = "*•·"
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*+")
 _EXPRESSION = re.compile(r"@?[A-Za-z_$][\w$]*+(?:\.[A-Za-z_$]|\[|->|::)")
 _SIGIL_REFERENCE = re.compile(r"@[A-Za-z_]")  # Ruby `@token`, SQL `@password`
@@ -228,6 +235,7 @@ _TYPE_NAMES = frozenset(
         "uuid",
     }
 )
+_LONGEST_TYPE_NAME = max(map(len, _TYPE_NAMES))
 _GENERIC_TYPE = re.compile(r"[A-Za-z_][\w.]*+(?:\[|<)")  # Optional[str], Secret<String>
 _DEFAULT = re.compile(r"[^=\n]{0,200}?(?<![=!<>])(?P<eq>=)(?![=>~])[ \t]*+")
 _PROSE_AFTER = re.compile(r"[ \t]++[A-Za-z]")
@@ -239,10 +247,11 @@ def redact(text: str) -> Redacted:
     # Patterns run on an ASCII byte copy: one byte per character, so offsets are the text's, and
     # byte searches beat searches in a wide `str`. Secrets are ASCII; anything else becomes `?`.
     data = text.encode("ascii", "replace")
+    lower = data.lower()
     spans: list[_Span] = []
     spans.extend(_private_key_blocks(text))
-    spans.extend(_tokens(data))
-    spans.extend(_assignments(text, data.lower()))
+    spans.extend(_tokens(text, data, lower))
+    spans.extend(_assignments(text, lower))
     if not spans:
         return Redacted(text, ())
     spans.sort(key=lambda span: (span.start, span.priority))
@@ -301,17 +310,22 @@ def _private_key_blocks(text: str) -> Iterator[_Span]:
     if "PRIVATE KEY" not in text:
         return
     covered = 0  # everything before this offset is in a block already handled
+    first_end = -1  # end of the line of the last BEGIN: found once per line, not per BEGIN
+    section: re.Match[str] | None = None  # the next file section after the last block's first line
+    section_known = False
     for begin in _PK_BEGIN.finditer(text):
         if begin.start() < covered:
             continue
-        first_end = _line_end(text, begin.end())
+        if begin.end() > first_end:
+            first_end = _line_end(text, begin.end())
         end = _PK_END.search(text, begin.end(), first_end)
         if end is not None:  # a one-line block (a key with escaped newlines)
             yield _Span(begin.start(), end.end(), _BLOCK, PRIVATE_KEY, True)
             covered = end.end()
             continue
         yield _Span(begin.start(), first_end, _BLOCK, PRIVATE_KEY, True)
-        section = _SECTION.search(text, first_end)
+        if not section_known or (section is not None and section.start() < first_end):
+            section, section_known = _SECTION.search(text, first_end), True  # blocks come in order
         stop = section.start() + 1 if section is not None else len(text)
         end = _PK_END.search(text, first_end, stop)
         last = text.rfind("\n", 0, end.start()) + 1 if end is not None else stop
@@ -351,7 +365,7 @@ def _block_lines(text: str, position: int, stop: int) -> Iterator[_Span]:
 _HUNK_HEADER = re.compile(r"@@ -\d{1,9}+(?:,\d{1,9}+)? \+\d{1,9}+(?:,\d{1,9}+)? @@ ?")
 
 
-def _tokens(data: bytes) -> Iterator[_Span]:
+def _tokens(text: str, data: bytes, lower: bytes) -> Iterator[_Span]:
     for pattern, kind in (
         (_GITHUB, GITHUB_TOKEN),
         (_GITHUB_PAT, GITHUB_TOKEN),
@@ -376,8 +390,8 @@ def _tokens(data: bytes) -> Iterator[_Span]:
         for match in _SLACK_HOOK.finditer(data):
             yield _Span(match.start(), match.end(), _TOKEN, SLACK_WEBHOOK, True)
     for match in _URL_PASSWORD.finditer(data):
-        password = match.group("pw").decode("ascii")
-        if _is_literal(password, quoted=True) and password.lower() not in _PLACEHOLDER_PASSWORDS:
+        password = match.group("pw").decode("ascii").lower()
+        if password not in _PLACEHOLDER_PASSWORDS and _is_quoted_literal(text, lower, *match.span("pw")):
             yield _Span(match.start("pw"), match.end("pw"), _URL, URL_PASSWORD, True)
 
 
@@ -386,6 +400,7 @@ _PLACEHOLDER_PASSWORDS = frozenset({"password", "passwd", "pass", "pwd", "pw", "
 
 def _assignments(text: str, lower: bytes) -> Iterator[_Span]:
     """`lower` is the ASCII-lower-cased byte copy of `text` (same offsets)."""
+    runs = _Runs(text, lower)
     for pattern, kind in _ASSIGN_WORDS:
         taken = 0  # end of the last value found: keys inside it are part of that value
         line_end = -1  # end of the line of the last match: found once per line, not per key
@@ -403,11 +418,11 @@ def _assignments(text: str, lower: bytes) -> Iterator[_Span]:
             else:
                 kind_here = kind
             op = match.group("op").decode("ascii")
-            span = _value_span(text, match.end(), line_end, op, match.start("op"))
+            span = _value_span(runs, match.end(), line_end, op, match.start("op"))
             if span is None:
                 continue
             start, end = span
-            if _is_aws_secret(lower, word_start, text[start:end]):
+            if _is_aws_secret(lower, word_start, text, start, end):
                 kind_here = AWS_SECRET_KEY
             taken = end
             yield _Span(start, end, _ASSIGNMENT, kind_here, True)
@@ -424,76 +439,174 @@ def _key_qualifier(lower: bytes, key_start: int) -> str | None:
     return None
 
 
-def _is_aws_secret(lower: bytes, word_start: int, value: str) -> bool:
-    start = word_start
-    while start > 0 and word_start - start < 128 and lower[start - 1] in _KEY_CHARS:
-        start -= 1
-    key = lower[start:word_start]
-    return b"aws" in key and b"secret" in key and _AWS_SECRET_VALUE.fullmatch(value) is not None
+def _is_aws_secret(lower: bytes, word_start: int, text: str, start: int, end: int) -> bool:
+    if end - start != 40:
+        return False
+    key_start = word_start
+    while key_start > 0 and word_start - key_start < 128 and lower[key_start - 1] in _KEY_CHARS:
+        key_start -= 1
+    key = lower[key_start:word_start]
+    return b"aws" in key and b"secret" in key and _AWS_SECRET_VALUE.fullmatch(text, start, end) is not None
 
 
-def _value_span(text: str, position: int, line_end: int, op: str, op_start: int) -> tuple[int, int] | None:
+class _Facts:
+    """What the literal test asks of a value `text[p:end]`, answered in O(1) for every `p` from
+    `start`: computed once for the longest value (a whole unquoted run), not once per key in it."""
+
+    __slots__ = ("last_marker", "last_paren", "mask_from", "x_from")
+
+    def __init__(self, text: str, lower: bytes, start: int, end: int) -> None:
+        value = text[start:end]
+        self.last_paren = text.rfind("(", start, end)
+        # Searched in the ASCII copy: the only non-ASCII characters that lower-case to ASCII are
+        # `İ` and the Kelvin sign (to `i` and `k`), and `[redacted:` has neither.
+        self.last_marker = lower.rfind(b"[redacted:", start, end)
+        self.mask_from = start + len(value.rstrip(_MASK_CHARS))  # all mask from here on
+        self.x_from = start + len(value.rstrip("xX"))
+
+
+class _Run:
+    """A run of non-whitespace characters: the longest unquoted value a key inside it can have.
+
+    A key at `p` inside the run has the value `text[p:value_end]`; the run's trailing `,;)]}`
+    follow `value_end`. What is asked of the text after the value depends only on the run, so each
+    answer is computed once, on first use.
+    """
+
+    __slots__ = (
+        "default",
+        "default_known",
+        "end",
+        "facts",
+        "followers",
+        "question_from",
+        "start",
+        "value_end",
+    )
+
+    def __init__(self, text: str, lower: bytes, start: int, end: int) -> None:
+        self.start, self.end = start, end
+        value = text[start:end].rstrip(",;)]}")
+        self.value_end = start + len(value)
+        self.question_from = start + len(value.rstrip("?"))  # `Token?`: a nullable annotation
+        self.facts = _Facts(text, lower, start, self.value_end)
+        self.followers: dict[re.Pattern[str], bool] = {}
+        self.default: tuple[int, int] | None = None  # the literal default after an annotation
+        self.default_known = False
+
+    def followed_by(self, pattern: re.Pattern[str], text: str, line_end: int) -> bool:
+        """Whether `pattern` matches right after the value."""
+        if pattern not in self.followers:
+            self.followers[pattern] = pattern.match(text, self.value_end, line_end) is not None
+        return self.followers[pattern]
+
+
+class _Runs:
+    """The runs met so far. A few are kept: the keys of one run come in order, and a typed key
+    (`token: Optional[str] = ...`) reads the run of its default before the next key is read."""
+
+    def __init__(self, text: str, lower: bytes) -> None:
+        self.text, self.lower = text, lower
+        self._recent: list[_Run] = []
+
+    def at(self, position: int) -> _Run | None:
+        """The run that holds `position`, or None at a whitespace character."""
+        for run in self._recent:
+            if run.start <= position < run.end:
+                return run
+        match = _UNQUOTED.match(self.text, position)  # never crosses a line end: `\n` is whitespace
+        if match is None:
+            return None
+        run = _Run(self.text, self.lower, position, match.end())
+        self._recent = [run, *self._recent[:3]]
+        return run
+
+
+def _value_span(runs: _Runs, position: int, line_end: int, op: str, op_start: int) -> tuple[int, int] | None:
     """The literal value that starts at `position` (its line ends at `line_end`), or None when it
     is not a literal."""
+    text = runs.text
     if position >= line_end:
         return None
     quote = _QUOTE_OPEN.match(text, position, line_end)
-    if quote is not None:
+    if quote is not None:  # it ends at the next quote of its kind, so the work is the value's size
         start = quote.end()
         body = _QUOTED_BODY[quote.group("q")].match(text, start, line_end)
         end = body.end() if body is not None else start
-        value = text[start:end]
-        if "f" in quote.group("prefix").lower() and "{" in value:
+        if "f" in quote.group("prefix").lower() and text.find("{", start, end) >= 0:
             return None  # an f-string: the value is computed
-        if not _is_literal(value, quoted=True):
-            return None
-        return start, end
-    run = _UNQUOTED.match(text, position, line_end)
+        return (start, end) if _is_quoted_literal(text, runs.lower, start, end) else None
+    run = runs.at(position)
     if run is None:
         return None
-    raw = run.group()
-    value = raw.rstrip(",;)]}")
-    trailing = len(raw) - len(value)
-    end = position + len(value)
-    if op == ":" and _is_type(text, value, end, line_end):
-        default = _DEFAULT.match(text, end, line_end)
-        if default is None:
-            return None
-        return _value_span(text, default.end(), line_end, "=", default.start("eq"))
-    if len(value) < 4 or not _is_literal(value, quoted=False):
+    end = max(position, run.value_end)
+    if op == ":" and _is_type(text, position, end, line_end, run):
+        if not run.default_known:  # the annotation ends where the run's value does: one default
+            run.default, run.default_known = _default_value(runs, run.value_end, line_end), True
+        return run.default
+    if end - position < 4 or not _is_literal(text, position, end, run.facts, quoted=False):
         return None
-    if _IDENTIFIER.fullmatch(value):
-        if trailing:
+    if _IDENTIFIER.fullmatch(text, position, end):  # so no other key is in the run after this one
+        if run.end > end:
             return None  # `f(password=pw_value)`, `{token: tok,}`: a variable in code
-        if _SENSITIVE.search(value.lower()) and not any(ch.isdigit() for ch in value):
+        value = text[position:end]
+        has_digit = any(ch.isdigit() for ch in value)
+        if _SENSITIVE.search(value.lower()) and not has_digit:
             return None  # `password = user_password`, `token: authToken`
         spaced = op_start > 0 and text[op_start - 1] in " \t"
-        if op == "=" and spaced and not any(ch.isdigit() for ch in value):
+        if op == "=" and spaced and not has_digit:
             return None  # `token = bearer`: a variable; `TOKEN=bearer` (.env) stays a literal
-    if op == ":" and _PROSE_AFTER.match(text, end, line_end):
+    if op == ":" and run.followed_by(_PROSE_AFTER, text, line_end):
         return None  # `token: The token to use` (a docstring)
     return position, end
 
 
-def _is_type(text: str, value: str, end: int, line_end: int) -> bool:
+def _default_value(runs: _Runs, end: int, line_end: int) -> tuple[int, int] | None:
+    """The literal default after an annotation that ends at `end` (`token: str = "..."`)."""
+    default = _DEFAULT.match(runs.text, end, line_end)
+    if default is None:
+        return None
+    return _value_span(runs, default.end(), line_end, "=", default.start("eq"))
+
+
+def _is_type(text: str, start: int, end: int, line_end: int, run: _Run) -> bool:
     """`token: str`, `password: Optional[str]`, `token: Token = ...`: an annotation, not a value."""
-    bare = value.rstrip("?").removesuffix("[]")
-    if bare.lower() in _TYPE_NAMES or _GENERIC_TYPE.match(value):
+    if _GENERIC_TYPE.match(text, start, end):
+        return True
+    bare_end = max(start, run.question_from)  # without trailing `?`, then without one `[]`
+    if bare_end - start >= 2 and text.startswith("[]", bare_end - 2):
+        bare_end -= 2
+    if bare_end - start <= _LONGEST_TYPE_NAME and text[start:bare_end].lower() in _TYPE_NAMES:
         return True
     # `token: str | None`, `token: Token = Depends()`
-    return bool(_IDENTIFIER.fullmatch(bare) and _UNION_OR_DEFAULT.match(text, end, line_end))
+    return _IDENTIFIER.fullmatch(text, start, bare_end) is not None and run.followed_by(
+        _UNION_OR_DEFAULT, text, line_end
+    )
 
 
-def _is_literal(value: str, *, quoted: bool) -> bool:
-    """False for references, expressions, placeholders and masks."""
+def _is_quoted_literal(text: str, lower: bytes, start: int, end: int) -> bool:
+    """The literal test for a quoted value (or a URL password): surrounding whitespace ignored."""
+    value = text[start:end]
     stripped = value.strip()
-    lowered = stripped.lower()
-    if lowered in _NOT_A_VALUE or lowered.startswith(_REFERENCE_PREFIXES) or "[redacted:" in lowered:
-        return False  # a placeholder, a reference, or already redacted
-    if set(stripped) <= _MASK_CHARS or _MASK_X.fullmatch(stripped):
-        return False
+    first = start + len(value) - len(value.lstrip())
+    last = first + len(stripped)
+    return _is_literal(text, first, last, _Facts(text, lower, first, last), quoted=True)
+
+
+def _is_literal(text: str, start: int, end: int, facts: _Facts, *, quoted: bool) -> bool:
+    """False for references, expressions, placeholders and masks. `text[start:end]` is the value
+    without surrounding whitespace; `facts` describe a value that ends at `end`."""
+    size = end - start
+    if size <= _LONGEST_NOT_A_VALUE and text[start:end].lower() in _NOT_A_VALUE:
+        return False  # a placeholder
+    if text[start : min(end, start + _LONGEST_REFERENCE)].lower().startswith(_REFERENCE_PREFIXES):
+        return False  # a reference
+    if facts.last_marker >= start:
+        return False  # already redacted
+    if facts.mask_from <= start or (size >= 4 and facts.x_from <= start):
+        return False  # a mask: `****`, `xxxx`
     if quoted:
         return True
-    if "(" in stripped or stripped.startswith(_UNQUOTED_REFERENCE_PREFIXES):
+    if facts.last_paren >= start or text.startswith(_UNQUOTED_REFERENCE_PREFIXES, start, end):
         return False
-    return not (_EXPRESSION.match(stripped) or _SIGIL_REFERENCE.match(stripped))
+    return not (_EXPRESSION.match(text, start, end) or _SIGIL_REFERENCE.match(text, start, end))

@@ -8,10 +8,12 @@ Built-in floors (each names the file that fired it):
 - code ownership: `CODEOWNERS`, `.github/CODEOWNERS`, `docs/CODEOWNERS` -> high
 - a container build: `Dockerfile`, `Containerfile`, `**/Dockerfile`, `**/Containerfile`,
   `**/*.dockerfile`, `**/Dockerfile.*` (not `.md`/`.rst`/`.txt`)     -> high
-- a binary file, a file without a patch, any problem parsing the diff, a diff known to be
-  incomplete (`incomplete`, e.g. more files than GitHub lists), a path outside the repository -> high
+- a binary file, a file without a patch, any problem parsing the diff (the first five named, the
+  rest counted), a diff known to be incomplete (`incomplete`, e.g. more files than GitHub lists), a path outside the repository -> high
 - more than 500 changed lines (added + removed) -> medium; more than 2000 -> high
-- no changed files at all (no diff): the size is unknown -> medium, unless `declared` is given
+- no changed files at all (no diff): the size is unknown -> medium, unless `declared` is given or
+  a diff was given that could not be parsed (a file that is not a diff: its parse problem is the
+  one reason, high)
 - `declared` (an explicit `--risk`) is one more floor.
 
 Renamed files are matched on both their old and new path. Policy `RiskRule`s fire when any
@@ -234,8 +236,12 @@ def assess_rules(
             RiskLevel.HIGH,
         )
     )
-    for problem in problems:
+    # A hostile diff can have a problem on every line: the first few are named, the rest counted.
+    for problem in problems[:_MAX_NAMED]:
         reasons.append((RiskLevel.HIGH, f"the diff could not be fully parsed: {problem} → high"))
+    if len(problems) > _MAX_NAMED:
+        more = len(problems) - _MAX_NAMED
+        reasons.append((RiskLevel.HIGH, f"the diff could not be fully parsed: {more} more problems → high"))
     for gap in incomplete:
         reasons.append((RiskLevel.HIGH, f"{gap} → high"))
 
@@ -253,7 +259,7 @@ def assess_rules(
                 f"{total} changed lines (+{added}/-{removed}), more than {MEDIUM_LINES} → medium",
             )
         )
-    if not files and declared is None:
+    if not files and declared is None and not problems:
         reasons.append((RiskLevel.MEDIUM, "no diff: the size of the change is unknown → medium"))
     if declared is not None:
         reasons.append((declared, f"risk declared explicitly as {declared.value} → {declared.value}"))
