@@ -283,6 +283,9 @@ rc=0
 run gate "${runner_env[@]}" -e GITHUB_OUTPUT="$gh/_runner/output" \
   -e GITHUB_STEP_SUMMARY="$gh/_runner/summary" -- "${entrypoint[@]}" || rc=$?
 check_gate gate "$rc"
+# The report this run wrote under the runner's temp home (the next run writes the same path).
+cp "$runner_temp/_github_home/slo-gate-report.json" "$workspace/_runner/report.json" ||
+  die "gate: no report under \$RUNNER_TEMP/_github_home"
 for file in output summary; do
   if [ -s "$workspace/_runner/$file" ]; then
     log "GITHUB_$([ $file = output ] && echo OUTPUT || echo STEP_SUMMARY) written by the gate:"
@@ -306,8 +309,6 @@ log "runs: ${run_seconds}s"
 if [ -n "${SLO_GATE_SMOKE_ARTIFACTS:-}" ]; then
   mkdir -p "$SLO_GATE_SMOKE_ARTIFACTS"
   cp "$workspace"/_runner/* "$SLO_GATE_SMOKE_ARTIFACTS/"
-  mkdir -p "$SLO_GATE_SMOKE_ARTIFACTS/_github_home"
-  cp -r "$runner_temp/_github_home/." "$SLO_GATE_SMOKE_ARTIFACTS/_github_home/"
   [ ! -e "$workspace/slo-gate-report.json" ] || die "the report was written into the workspace"
 fi
 

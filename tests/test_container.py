@@ -124,5 +124,5 @@ def test_container_smoke(tmp_path: Path) -> None:
     # not in the workspace (a later `git add -A` would commit it): $RUNNER_TEMP/_github_home, which the
     # runner mounts into a Docker action as its $HOME, so later steps read it at the host path
     assert outputs.get("report") == "/home/runner/work/_temp/_github_home/slo-gate-report.json", outputs
-    report = json.loads((artifacts / "_github_home" / "slo-gate-report.json").read_text(encoding="utf-8"))
+    report = json.loads((artifacts / "report.json").read_text(encoding="utf-8"))
     assert report["decision"] == outputs["decision"]
