@@ -657,9 +657,12 @@ def _recommendation_markdown(report: ObjectiveReport) -> list[str]:
         return ["**No objective is recommended.**", "", md_escape(why, 2000)]
     rec = analysis.recommendation
     chosen = analysis.candidate(rec.objective)
-    current = (
-        "" if target.current_objective is None else f" (today: {objective_text(target.current_objective)})"
-    )
+    current = ""
+    if target.current_objective is not None:
+        within = ""
+        if report.at_threshold is not None and target.histogram and target.histogram.current_bound:
+            within = f" within {bound_text(target.histogram.current_bound)}"
+        current = f" (today: {objective_text(target.current_objective)}{within})"
     what = (
         "events good"
         if report.at_threshold is None
