@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -20,6 +21,12 @@ SLO_WINDOW = "slo"  # the name under which the whole SLO window is measured
 HOUR = 3600.0
 
 
+@functools.lru_cache(maxsize=64)
+def _seconds(window: str) -> float:
+    """A window's length; the same few names are asked for at every step of a backtest."""
+    return parse_duration(window)
+
+
 @dataclass(frozen=True)
 class AlertRule:
     """Both windows must burn faster than `threshold` for the alert to fire."""
@@ -30,7 +37,7 @@ class AlertRule:
     budget_share: float
 
     def threshold(self, period_seconds: float) -> float:
-        return self.budget_share * period_seconds / parse_duration(self.long_window)
+        return self.budget_share * period_seconds / _seconds(self.long_window)
 
     def fires(self, burn_rates: Mapping[str, float | None], period_seconds: float) -> bool:
         """Both windows burn faster than the threshold; a window without a burn rate cannot fire."""

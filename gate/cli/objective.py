@@ -67,6 +67,12 @@ if TYPE_CHECKING:
 @server_metrics_options
 @format_option
 @click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the document to FILE (checked before any query) and print one line instead.",
+)
+@click.option(
     "--no-llm", is_flag=True, envvar="SLO_GATE_NO_LLM", show_envvar=True, help="No model narrative."
 )
 @click.option(
@@ -90,12 +96,13 @@ def objective(
     history: str | None,
     metrics: MetricsSettings,
     output_format: str,
+    output: Path | None,
     no_llm: bool,
     llm_timeout: float,
 ) -> None:
     """Propose an SLO objective from the service's history, with a backtest of every candidate."""
     from gate.objective.command import ObjectiveSettings, objective
-    from gate.settings import ModelSettings
+    from gate.settings import ModelSettings, writable_file
 
     settings = ObjectiveSettings(
         policies=policies,
@@ -109,6 +116,7 @@ def objective(
         history=history,
         metrics=metrics,
         output_format=cast("OutputFormat", output_format),
+        output=writable_file(output, "--output"),
         model=ModelSettings(enabled=not no_llm, timeout=llm_timeout),
     )
     with runtime() as rt:

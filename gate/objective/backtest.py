@@ -19,7 +19,7 @@ No clock, disk or network.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from gate.budget import ALERT_RULES, burn_rate, error_budget, remaining_budget
@@ -42,6 +42,10 @@ class AlertTally:
     first: float | None = None
 
 
+def _peak(ratios: Iterable[float | None]) -> float | None:
+    return max((r for r in ratios if r is not None), default=None)
+
+
 class BurnHistory:
     """Error ratio at the end of every hour over each burn window (at least one hour long): the same
     for every candidate, so it is computed once. `None` where a window holds no traffic or does not
@@ -58,6 +62,9 @@ class BurnHistory:
                 bad, total = prefix.sums(last, count)
                 column.append(bad / total if last + 1 >= count and total > 0 else None)
             self.ratios[window] = column
+        # The highest ratio over any window at each hour: where even it is below the lowest threshold
+        # no rule can fire, so a healthy hour costs one comparison per candidate.
+        self.peaks = [_peak(c[i] for c in self.ratios.values()) for i in range(len(prefix))]
 
     def burn_rates(self, index: int, budget: float) -> dict[str, float | None]:
         return {w: burn_rate(column[index], budget) for w, column in self.ratios.items()}
@@ -122,9 +129,13 @@ def _tally(firing: Sequence[bool], ends: Sequence[float], step: float) -> AlertT
 
 def _alerts(burns: BurnHistory, budget: float, period: float) -> dict[Alert, AlertTally]:
     firing: dict[Alert, list[bool]] = {"page": [], "ticket": []}
-    for index in range(len(burns.ends)):
-        rates = burns.burn_rates(index, budget)
-        fired = {rule.severity for rule in ALERT_RULES if rule.fires(rates, period)}
+    # A margin so that rounding can never skip an hour `fires` would have judged as firing.
+    lowest = min(rule.threshold(period) for rule in ALERT_RULES) * budget * (1 - 1e-9)
+    for index, peak in enumerate(burns.peaks):
+        fired: set[Alert] = set()
+        if peak is not None and peak > lowest:
+            rates = burns.burn_rates(index, budget)
+            fired = {rule.severity for rule in ALERT_RULES if rule.fires(rates, period)}
         for severity, column in firing.items():
             column.append(severity in fired)
     return {severity: _tally(column, burns.ends, burns.step) for severity, column in firing.items()}

@@ -54,6 +54,7 @@ class ObjectiveSettings:
     history: str | None = None  # a span such as 90d; None: as much as the backend holds, up to 90 d
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
     output_format: OutputFormat = "text"
+    output: Path | None = None  # write the document here instead of printing it (checked up front)
     model: ModelSettings = field(default_factory=ModelSettings)
 
     @property
@@ -249,4 +250,10 @@ def objective(settings: ObjectiveSettings, rt: Runtime) -> CommandResult:
         text = render.render_markdown(report)
     else:
         text = render.render_text(report)
-    return CommandResult(text, report.exit_code)
+    if settings.output is None:
+        return CommandResult(text, report.exit_code)
+    try:
+        settings.output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"--output {settings.output}: {exc.strerror or exc}") from None
+    return CommandResult(f"{render.summary_line(report)}; written to {settings.output}\n", report.exit_code)

@@ -36,7 +36,14 @@ from gate.policy import SLI
 from gate.report import clean, fmt_cost, md_code, md_escape, plural
 from gate.times import iso
 
-__all__ = ["SCHEMA_VERSION", "ObjectiveReport", "render_json", "render_markdown", "render_text"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "ObjectiveReport",
+    "render_json",
+    "render_markdown",
+    "render_text",
+    "summary_line",
+]
 
 SCHEMA_VERSION = 1
 _BACKTICKS = re.compile(r"`+")
@@ -245,6 +252,16 @@ def render_json(report: ObjectiveReport) -> str:
     document["narrative"] = _narrative_json(report.narrative)
     document["exit_code"] = report.exit_code
     return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False)
+
+
+def summary_line(report: ObjectiveReport) -> str:
+    """One line: what was judged and what is recommended."""
+    target = report.target
+    analysis = report.analysis
+    what = clean(f"{target.service}/{target.slo}", 300)
+    if analysis is None or analysis.recommendation.objective is None:
+        return f"objective {what}: no objective recommended"
+    return f"objective {what}: {objective_text(analysis.recommendation.objective)} over {analysis.window} recommended"
 
 
 # ---- text -------------------------------------------------------------------------------------------

@@ -127,7 +127,11 @@ def _series() -> Iterator[SeriesSamples]:
     for job in ("steady", "sparse"):
         counts = _counts(job)
         missing = _missing(job)
-        yield REQUESTS, (("code", "200"), ("job", job)), list(_cumulative((t - b for b, t in counts), missing))
+        yield (
+            REQUESTS,
+            (("code", "200"), ("job", job)),
+            list(_cumulative((t - b for b, t in counts), missing)),
+        )
         yield REQUESTS, (("code", "500"), ("job", job)), list(_cumulative((b for b, _ in counts), missing))
     missing = _missing("steady")
     per_bucket = _steady()[1]
