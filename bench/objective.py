@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from gate.objective.backtest import BurnHistory, backtest  # noqa: E402
 from gate.objective.history import read_hours  # noqa: E402
-from gate.objective.recommend import analyse, summarise  # noqa: E402
+from gate.objective.recommend import Analysis, analyse, summarise  # noqa: E402
 from gate.objective.series import DAY, HOUR, Hour  # noqa: E402
 from gate.policy import SLI  # noqa: E402
 from gate.prometheus import PrometheusClient, PrometheusSettings  # noqa: E402
@@ -98,13 +98,19 @@ def synthetic(days: int) -> list[Hour]:
     return hours
 
 
+def judge(hours: Sequence[Hour]) -> Analysis:
+    return analyse(hours, data.START, window="30d", window_seconds=WINDOW, tiers=(50.0, 25.0), current=None)
+
+
 def row(label: str, figures: tuple[float, float], note: str = "") -> None:
     median, best = figures
     print(f"  {label:<58} median {median * 1000:8.1f} ms   min {best * 1000:8.1f} ms  {note}")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args(argv)
     runs = args.runs
@@ -115,28 +121,37 @@ def main(argv: Sequence[str] | None = None) -> None:
         verdict = "PASS" if whole[0] <= TARGET_SECONDS else "MISS"
         row("90 days, one SLO", whole, f"target <= {TARGET_SECONDS:g} s: {verdict}")
         histogram = 'http_request_duration_seconds{job="steady"}'
-        row("90 days, one SLO + latency histogram (4 buckets)", timed(process(prom.url, "--latency-histogram", histogram), runs))
+        row(
+            "90 days, one SLO + latency histogram (4 buckets)",
+            timed(process(prom.url, "--latency-histogram", histogram), runs),
+        )
         for days in (30, 60, 90):
             row(f"{days} days of history", timed(process(prom.url, "--history", f"{days}d"), runs))
-        help_time = timed(lambda: subprocess.run([str(ROOT / ".venv" / "bin" / "slo-gate"), "--help"], capture_output=True, check=True), runs)
+        help_time = timed(
+            lambda: subprocess.run(
+                [str(ROOT / ".venv" / "bin" / "slo-gate"), "--help"], capture_output=True, check=True
+            ),
+            runs,
+        )
         row("`slo-gate --help` (process start, for reference)", help_time)
 
         print("in process, 90 days:")
         sli = SLI(error_query=ERRORS, total_query=TOTAL)
         with PrometheusClient(PrometheusSettings(url=prom.url)) as client:
-            row("range query (2,160 hourly points, 2 series)", timed(lambda: read_hours(sli, client, data.START, data.END, None), runs))
+            row(
+                "range query (2,160 hourly points, 2 series)",
+                timed(lambda: read_hours(sli, client, data.START, data.END, None), runs),
+            )
             hours = read_hours(sli, client, data.START, data.END, None)
-        options = {"window": "30d", "window_seconds": WINDOW, "tiers": (50.0, 25.0), "current": None}
-        analysis_time = timed(lambda: analyse(hours, data.START, **options), runs)  # type: ignore[arg-type]
-        row(f"analysis ({len(analyse(hours, data.START, **options).candidates)} candidates)", analysis_time)  # type: ignore[arg-type]
+        row(f"analysis ({len(judge(hours).candidates)} candidates)", timed(lambda: judge(hours), runs))
 
     print("in process, synthetic histories (analysis only):")
     for days in (90, 180, 365, 730):
         hours = synthetic(days)
-        found = analyse(hours, data.START, **options)  # type: ignore[arg-type]
+        found = judge(hours)
         row(
             f"{days} days: {len(found.history.windows)} windows, {len(found.candidates)} candidates",
-            timed(lambda hours=hours: analyse(hours, data.START, **options), runs),  # type: ignore[arg-type,misc]
+            timed(lambda hours=hours: judge(hours), runs),
         )
     print("in process, backtests over 90 days (per candidate count):")
     summary, prefix = summarise(synthetic(90), data.START, WINDOW)
@@ -148,9 +163,16 @@ def main(argv: Sequence[str] | None = None) -> None:
 
         def replay(objectives: list[float] = objectives) -> None:
             for objective in objectives:
-                backtest(objective, summary.windows, burns, window_seconds=WINDOW, tiers=(50.0, 25.0), history_days=90)
+                backtest(
+                    objective,
+                    summary.windows,
+                    burns,
+                    window_seconds=WINDOW,
+                    tiers=(50.0, 25.0),
+                    history_days=90,
+                )
 
-        row(f"{count} candidates", timed(replay, runs))
+        row(f"{count} candidate{'' if count == 1 else 's'}", timed(replay, runs))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 import statistics
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 from pathlib import Path
@@ -461,7 +461,7 @@ def test_a_bucket_based_policy_slo_is_judged_at_the_threshold_chosen(
     assert block.objective == document["recommended"]["objective"]
 
 
-def matrix(*series: tuple[dict[str, str], list[tuple[float, str]]]) -> Reply:
+def matrix(*series: tuple[dict[str, str], Sequence[tuple[float, str]]]) -> Reply:
     result = [{"metric": labels, "values": [[t, v] for t, v in values]} for labels, values in series]
     return Reply.json({"status": "success", "data": {"resultType": "matrix", "result": result}})
 

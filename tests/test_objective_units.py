@@ -14,6 +14,7 @@ import pytest
 from gate import budget
 from gate.errors import UsageError
 from gate.objective.backtest import BurnHistory, backtest
+from gate.objective.markdown import render_markdown
 from gate.objective.recommend import (
     Analysis,
     Candidate,
@@ -21,7 +22,7 @@ from gate.objective.recommend import (
     headroom_objective,
     recommend,
 )
-from gate.objective.render import ObjectiveReport, render_json, render_markdown, render_text
+from gate.objective.render import ObjectiveReport, render_json, render_text
 from gate.objective.series import DAY, HOUR, Hour, Prefix, low_traffic_days, periods
 from gate.objective.target import (
     Histogram,

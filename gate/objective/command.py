@@ -121,16 +121,23 @@ def _range_source(source: object) -> RangeSource:
 def _read(
     target: Target, source: RangeSource, start: float, end: float
 ) -> tuple[list[Hour] | None, BucketHistory | None]:
+    """The SLI's hours and the histogram's buckets; the two range queries run side by side (the
+    client is thread-safe and one deadline bounds both)."""
+    from gate.llm.background import in_background
     from gate.objective.history import read_buckets, read_hours
 
     what = f"{target.service}/{target.slo}"
+    histogram, sli = target.histogram, target.sli
     try:
-        hours = read_hours(target.sli, source, start, end, target.tenant) if target.sli is not None else None
-        buckets = (
-            read_buckets(target.histogram, source, start, end, target.tenant)
-            if target.histogram is not None
+        waiting = (
+            in_background(
+                lambda: read_buckets(histogram, source, start, end, target.tenant), name="slo-gate-buckets"
+            )
+            if histogram is not None
             else None
         )
+        hours = read_hours(sli, source, start, end, target.tenant) if sli is not None else None
+        buckets = waiting() if waiting is not None else None
     except DataError as exc:
         raise HistoryUnavailable(
             f"{what}: the history could not be read: {exc.message}", query=exc.query
@@ -247,7 +254,9 @@ def objective(settings: ObjectiveSettings, rt: Runtime) -> CommandResult:
     if settings.output_format == "json":
         text = render.render_json(report)
     elif settings.output_format == "markdown":
-        text = render.render_markdown(report)
+        from gate.objective.markdown import render_markdown
+
+        text = render_markdown(report)
     else:
         text = render.render_text(report)
     if settings.output is None:

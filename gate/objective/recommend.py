@@ -297,7 +297,7 @@ def analyse(
         )
         candidates.append(Candidate(objective, labels, result, _failures(result, window)))
     recommendation = recommend(candidates, window)
-    findings = _findings(history, candidates, window, window_seconds, window_note)
+    findings = _findings(history, candidates, window, window_note)
     return Analysis(window, window_seconds, history, tuple(candidates), recommendation, tuple(findings))
 
 
@@ -342,71 +342,80 @@ def _noise_finding(candidates: Sequence[Candidate], history: HistorySummary, win
     return Finding("low_traffic", message)
 
 
+def _short_history(history: HistorySummary, window: str) -> Finding | None:
+    if history.start <= history.asked_start:
+        return None
+    asked = (history.end - history.asked_start) / DAY
+    return Finding(
+        "short_history",
+        f"the backend holds {history.length_days:g} d of the {asked:g} d asked: the history starts at "
+        f"{iso(history.start)}, the first UTC midnight with data",
+    )
+
+
+def _window_count(history: HistorySummary, window: str) -> Finding | None:
+    if not history.windows:
+        return Finding(
+            "no_windows",
+            f"no rolling {window} window lies wholly inside the {history.length_days:g} d history: "
+            "give a longer --history or a shorter --window",
+        )
+    if len(history.windows) < FEW_WINDOWS:
+        return Finding(
+            "few_windows",
+            f"only {len(history.windows)} rolling {window} windows fit in the history: the "
+            f"{MET_SHARE * 100:g} % rule is coarse; a longer --history judges better",
+        )
+    return None
+
+
+def _low_days(history: HistorySummary, window: str) -> Finding | None:
+    if not history.low_days:
+        return None
+    return Finding(
+        "low_traffic_days",
+        f"{plural(len(history.low_days), 'day')} had fewer than {LOW_DAY_SHARE * 100:g} % of the median "
+        f"day's events: {_dates(history.low_days)}",
+    )
+
+
+def _gaps(history: HistorySummary, window: str) -> Finding | None:
+    if not history.gap_days:
+        return None
+    first = next((h.problem for h in history.hours if h.problem), None)
+    return Finding(
+        "gaps",
+        f"{history.missing_hours} of {len(history.hours)} hours could not be read, on "
+        f"{_dates(history.gap_days)}; their events are missing from every window that holds them"
+        + (f" (first reason: {first})" if first else ""),
+    )
+
+
+def _current(candidates: Sequence[Candidate], window: str) -> Finding | None:
+    current = next((c for c in candidates if "current" in c.labels), None)
+    if current is None or not current.result.windows_breached:
+        return None
+    result = current.result
+    return Finding(
+        "current_breached",
+        f"the current objective {objective_text(current.objective)} was breached in "
+        f"{result.windows_breached} of {result.windows_total} rolling {window} windows",
+    )
+
+
 def _findings(
     history: HistorySummary,
     candidates: Sequence[Candidate],
     window: str,
-    window_seconds: float,
     window_note: str | None,
 ) -> list[Finding]:
-    found: list[Finding] = []
-    if history.start > history.asked_start:
-        held = history.length_days
-        found.append(
-            Finding(
-                "short_history",
-                f"the backend holds {held:g} d of the {(history.end - history.asked_start) / DAY:g} d asked: "
-                f"the history starts at {iso(history.start)}, the first UTC midnight with data",
-            )
-        )
-    if not history.windows:
-        found.append(
-            Finding(
-                "no_windows",
-                f"no rolling {window} window lies wholly inside the {history.length_days:g} d history: "
-                f"give a longer --history or a shorter --window",
-            )
-        )
-    elif len(history.windows) < FEW_WINDOWS:
-        found.append(
-            Finding(
-                "few_windows",
-                f"only {len(history.windows)} rolling {window} windows fit in the history: the "
-                f"{MET_SHARE * 100:g} % rule is coarse; a longer --history judges better",
-            )
-        )
-    noise = _noise_finding(candidates, history, window)
-    if noise is not None:
-        found.append(noise)
-    if history.low_days:
-        found.append(
-            Finding(
-                "low_traffic_days",
-                f"{plural(len(history.low_days), 'day')} had fewer than {LOW_DAY_SHARE * 100:g} % of the median "
-                f"day's events: "
-                f"{_dates(history.low_days)}",
-            )
-        )
-    if history.gap_days:
-        first = next((h.problem for h in history.hours if h.problem), None)
-        found.append(
-            Finding(
-                "gaps",
-                f"{history.missing_hours} of {len(history.hours)} hours could not be read, on "
-                f"{_dates(history.gap_days)}; their events are missing from every window that holds them"
-                + (f" (first reason: {first})" if first else ""),
-            )
-        )
-    current = next((c for c in candidates if "current" in c.labels), None)
-    if current is not None and current.result.windows_breached:
-        result = current.result
-        found.append(
-            Finding(
-                "current_breached",
-                f"the current objective {objective_text(current.objective)} was breached in "
-                f"{result.windows_breached} of {result.windows_total} rolling {window} windows",
-            )
-        )
-    if window_note:
-        found.append(Finding("calendar_window", window_note))
-    return found
+    found = [
+        _short_history(history, window),
+        _window_count(history, window),
+        _noise_finding(candidates, history, window),
+        _low_days(history, window),
+        _gaps(history, window),
+        _current(candidates, window),
+        Finding("calendar_window", window_note) if window_note else None,
+    ]
+    return [f for f in found if f is not None]

@@ -157,14 +157,17 @@ def _window(window: str | None, policy_window: str | CalendarWindow) -> tuple[st
     return rolling, note
 
 
-def check_window(window: str) -> str:
+def check_window(window: str, where: str = "--window") -> str:
     """A rolling window the history can be cut into: a duration of whole hours, at least one hour."""
     try:
         seconds = parse_duration(window)
     except ValueError as exc:
-        raise UsageError(f"--window: {exc}") from None
+        raise UsageError(f"{where}: {exc}") from None
     if seconds < 3600 or seconds % 3600:
-        raise UsageError(f"--window {window}: must be whole hours, at least 1h (e.g. 28d, 30d, 4w)")
+        raise UsageError(
+            f"{where} {window}: the history is judged in whole hours: give a window of whole hours, at "
+            "least 1h (e.g. 28d, 30d, 4w)"
+        )
     return window
 
 
@@ -196,7 +199,9 @@ def target_from_policy(
         slo=slo.name,
         description=slo.description,
         sli=slo.sli,
-        window=check_window(judged),
+        window=check_window(
+            judged, "--window" if window else f"{loaded.path}: slos[{names.index(slo.name)}].window"
+        ),
         policy_window=slo.window if window is None else window,
         current_objective=slo.objective,
         tiers=aboves,
