@@ -5,9 +5,10 @@ escaping. Expected numbers are written out or computed by hand in each case."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pytest
 
@@ -402,3 +403,32 @@ def test_a_service_name_a_policy_would_refuse_is_refused_up_front() -> None:
 
     with pytest.raises(UsageError, match="service"):
         check_names("bad name!", "availability")
+
+
+def golden_report() -> ObjectiveReport:
+    """60 days at 0.03 % errors, a bad day (1 %) on day 40 and a two-hour outage (20 %) on day 50."""
+    counts = steady(60, bad=0.3)
+    counts[40 * 24 : 41 * 24] = [(10.0, 1000.0)] * 24
+    counts[50 * 24 + 14] = counts[50 * 24 + 15] = (200.0, 1000.0)
+    counts[10 * 24 + 3] = None
+    target = hostile_target()
+    analysis = run_analysis(counts, current=99.95)
+    from gate.llm.narrative import Narrative
+    from gate.llm.phrase import Phrased
+    from gate.objective.narrative import facts_only
+
+    narrative = Phrased(
+        "facts", Narrative(text=facts_only(target.service, target.slo, analysis)), note="--no-llm given"
+    )
+    return dataclasses.replace(report_for(target, analysis), narrative=narrative)
+
+
+@pytest.mark.parametrize(
+    ("name", "render"),
+    [("objective.md", render_markdown), ("objective.txt", render_text)],
+    ids=["markdown", "text"],
+)
+def test_golden_objective_document(name: str, render: Callable[[ObjectiveReport], str]) -> None:
+    from tests.test_golden import check_golden
+
+    check_golden(name, render(golden_report()))

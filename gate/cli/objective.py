@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 @click.option(
     "--window",
     metavar="DURATION",
-    envvar="SLO_GATE_WINDOW",
+    envvar="SLO_GATE_OBJECTIVE_WINDOW",
     show_envvar=True,
     help="Rolling SLO window to judge over. Default: the policy's, else 30d.",
 )
@@ -60,7 +60,7 @@ if TYPE_CHECKING:
 @click.option(
     "--history",
     metavar="SPAN",
-    envvar="SLO_GATE_HISTORY",
+    envvar="SLO_GATE_OBJECTIVE_HISTORY",
     show_envvar=True,
     help="How much history to read, in whole days (e.g. 90d). Default: what the backend holds, up to 90d.",
 )
