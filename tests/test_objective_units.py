@@ -19,6 +19,7 @@ from gate.objective.markdown import render_markdown
 from gate.objective.recommend import (
     Analysis,
     Candidate,
+    Finding,
     analyse,
     headroom_objective,
     recommend,
@@ -32,9 +33,10 @@ from gate.objective.target import (
     is_bucket_bound,
     parse_histogram,
     selectors_of,
+    target_from_policy,
     target_from_queries,
 )
-from gate.policy import SLI, check_query
+from gate.policy import SLI, CalendarWindow, LoadedPolicy, Policy, check_query
 from gate.policy_load import load_policy_bytes
 
 START = 1_790_000_000 - 1_790_000_000 % 86400  # a UTC midnight
@@ -432,3 +434,37 @@ def test_golden_objective_document(name: str, render: Callable[[ObjectiveReport]
     from tests.test_golden import check_golden
 
     check_golden(name, render(golden_report()))
+
+
+def loaded(slos: list[dict[str, object]]) -> LoadedPolicy:
+    spec = {"apiVersion": "slo-gate/v1", "service": "api", "slos": slos}
+    return LoadedPolicy(policy=Policy.model_validate(spec), path="api.yaml", sha256="0" * 64)
+
+
+def slo(name: str, window: object = "30d") -> dict[str, object]:
+    return {
+        "name": name,
+        "objective": 99.9,
+        "window": window,
+        "sli": {"error_query": ERRORS, "total_query": TOTAL},
+    }
+
+
+def test_a_policy_with_several_slos_needs_slo_and_a_calendar_month_is_judged_as_30_days() -> None:
+    policy = loaded([slo("availability"), slo("billing", {"calendar": "month"})])
+    with pytest.raises(UsageError, match=r"2 SLOs \(availability, billing\): choose one with --slo"):
+        target_from_policy(policy, None, window=None, histogram=None)
+    with pytest.raises(UsageError, match="--slo nope: service api has no such SLO"):
+        target_from_policy(policy, "nope", window=None, histogram=None)
+    target = target_from_policy(policy, "billing", window=None, histogram=None)
+    assert (target.window, target.policy_window, target.current_objective) == (
+        "30d",
+        CalendarWindow(calendar="month"),
+        99.9,
+    )
+    assert target.tiers == (50.0, 25.0) and target.tier_allows == (("low",), ())
+    analysis = run_analysis(steady(40), window_note=target.window_note)
+    assert analysis.findings[-1] == Finding(
+        "calendar_window", "the calendar month is judged as rolling 30d windows ending at UTC midnights"
+    )
+    assert target_from_policy(policy, "billing", window="7d", histogram=None).policy_window == "7d"

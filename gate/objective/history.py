@@ -7,7 +7,7 @@ bucket. The SLI is read with the gate's own batched expression (`gate.promql.bat
 window evaluated every hour and split back with `gate.promql.parse_batch`, so an hour holds what the
 gate would have measured over that hour (an error query without series is zero errors; garbage makes
 the hour unreadable, never zero). Each step reads one hour of samples, and spans longer than the
-backend's points limit are split (`gate.measure.range_points`). A query that fails raises DataError.
+backend's points limit are split (`gate.measure.range_samples`). A query that fails raises DataError.
 Bucket bounds from the answer are data: only ones that read as numbers are kept, and they never reach
 a query.
 """
@@ -19,8 +19,7 @@ from dataclasses import dataclass
 
 from gate import promql
 from gate.errors import DataError
-from gate.measure import RangeSource, range_points
-from gate.models import Sample
+from gate.measure import RangeSource, range_points, range_samples
 from gate.objective.series import HOUR, Hour
 from gate.objective.target import Histogram, is_bucket_bound
 from gate.policy import SLI
@@ -36,24 +35,12 @@ def hour_ends(start: float, end: float) -> list[float]:
     return [start + HOUR * (i + 1) for i in range(round((end - start) / HOUR))]
 
 
-def _by_time(
-    source: RangeSource, expr: str, start: float, end: float, tenant: str | None
-) -> dict[float, list[Sample]]:
-    """Every sample of the range query, grouped by (rounded) time; chunks stay under the points limit."""
-    grouped: dict[float, list[Sample]] = {}
-    for chunk_start, chunk_end in range_points(start + HOUR, end, HOUR):
-        for series in source.range(expr, chunk_start, chunk_end, HOUR, tenant=tenant):
-            for t, value in series.values:
-                grouped.setdefault(round(t, 3), []).append(Sample(labels=series.labels, value=value))
-    return grouped
-
-
 def read_hours(sli: SLI, source: RangeSource, start: float, end: float, tenant: str | None) -> list[Hour]:
     """Bad and total events of every hour in (start, end], from the gate's batched query."""
     specs = [promql.WindowSpec(STEP, STEP, HOUR)]
     expr = promql.batch_query(sli, specs)
     scale = 1.0 if promql.uses_increase(sli.total_query) else HOUR
-    grouped = _by_time(source, expr, start, end, tenant)
+    grouped = range_samples(source, expr, start + HOUR, end, HOUR, tenant)
     hours = []
     for at in hour_ends(start, end):
         samples = grouped.get(round(at, 3), [])
