@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -20,6 +21,12 @@ SLO_WINDOW = "slo"  # the name under which the whole SLO window is measured
 HOUR = 3600.0
 
 
+@functools.lru_cache(maxsize=64)
+def _seconds(window: str) -> float:
+    """A window's length; the same few names are asked for at every step of a backtest."""
+    return parse_duration(window)
+
+
 @dataclass(frozen=True)
 class AlertRule:
     """Both windows must burn faster than `threshold` for the alert to fire."""
@@ -30,7 +37,19 @@ class AlertRule:
     budget_share: float
 
     def threshold(self, period_seconds: float) -> float:
-        return self.budget_share * period_seconds / parse_duration(self.long_window)
+        return self.budget_share * period_seconds / _seconds(self.long_window)
+
+    def fires(self, burn_rates: Mapping[str, float | None], period_seconds: float) -> bool:
+        """Both windows burn faster than the threshold; a window without a burn rate cannot fire."""
+        threshold = self.threshold(period_seconds)
+        long_burn = burn_rates.get(self.long_window)
+        short_burn = burn_rates.get(self.short_window)
+        return (
+            long_burn is not None
+            and short_burn is not None
+            and long_burn > threshold
+            and short_burn > threshold
+        )
 
 
 # SRE Workbook, table 5-8: 2% of budget in 1h, 5% in 6h (page); 10% in 1d, 10% in 3d (ticket).
@@ -80,6 +99,11 @@ def burn_rate(ratio: float | None, budget: float) -> float | None:
     return None if ratio is None else ratio / budget
 
 
+def remaining_budget(ratio: float, budget: float) -> float:
+    """Share of the error budget left after an error ratio `ratio` over the SLO window (< 0: overspent)."""
+    return 1.0 - ratio / budget
+
+
 def budget_cost(burn: float, seconds: float, period_seconds: float) -> float:
     """Fraction of the whole budget spent burning at `burn` for `seconds` (14.4x for 1h of 30d = 0.02)."""
     return burn * seconds / period_seconds
@@ -90,15 +114,11 @@ def evaluate_alerts(burn_rates: Mapping[str, float | None], period_seconds: floa
     fired: list[str] = []
     severity: Alert = "none"
     for rule in ALERT_RULES:
-        threshold = rule.threshold(period_seconds)
-        long_burn = burn_rates.get(rule.long_window)
-        short_burn = burn_rates.get(rule.short_window)
-        if long_burn is None or short_burn is None:
-            continue
-        if long_burn > threshold and short_burn > threshold:
+        if rule.fires(burn_rates, period_seconds):
             fired.append(
-                f"{rule.severity}: burn {long_burn:.2f}x over {rule.long_window} and {short_burn:.2f}x over "
-                f"{rule.short_window} exceed {threshold:.4g}x"
+                f"{rule.severity}: burn {burn_rates[rule.long_window]:.2f}x over {rule.long_window} and "
+                f"{burn_rates[rule.short_window]:.2f}x over {rule.short_window} exceed "
+                f"{rule.threshold(period_seconds):.4g}x"
             )
             if rule.severity == "page" or severity == "none":
                 severity = rule.severity
@@ -196,7 +216,7 @@ def evaluate_slo(
     if ratio is None:
         reason = f"no traffic over {spec.window.label}"
         return result.model_copy(update={"status": "inconclusive", "reason": reason, "events": events})
-    remaining = 1.0 - ratio / budget
+    remaining = remaining_budget(ratio, budget)
     alert, alert_reasons = evaluate_alerts(burn_rates, spec.window.period_seconds)
     result = result.model_copy(
         update={

@@ -164,6 +164,19 @@ def range_points(start: float, end: float, step: float) -> list[tuple[float, flo
     return chunks
 
 
+def range_samples(
+    source: RangeSource, expr: str, start: float, end: float, step: float, tenant: str | None
+) -> dict[float, list[Sample]]:
+    """Every sample of `expr` from `start` to `end` every `step`, grouped by time (rounded to the
+    millisecond Prometheus keeps), from range queries split under the points limit."""
+    by_time: dict[float, list[Sample]] = {}
+    for chunk_start, chunk_end in range_points(start, end, step):
+        for series in source.range(expr, chunk_start, chunk_end, step, tenant=tenant):
+            for t, value in series.values:
+                by_time.setdefault(round(t, 3), []).append(Sample(labels=series.labels, value=value))
+    return by_time
+
+
 def measure_over(
     slo: SLO,
     source: RangeSource,
@@ -200,11 +213,7 @@ def measure_over(
         events_per_second=not promql.uses_increase(slo.sli.total_query),
     )
     expr = promql.batch_query(slo.sli, specs)
-    by_time: dict[float, list[Sample]] = {}
-    for chunk_start, chunk_end in range_points(start, end, step):
-        for series in source.range(expr, chunk_start, chunk_end, step, tenant=tenant):
-            for t, value in series.values:
-                by_time.setdefault(round(t, 3), []).append(Sample(labels=series.labels, value=value))
+    by_time = range_samples(source, expr, start, end, step, tenant)
     points = []
     for index in range(int((end - start) // step) + 1):
         t = start + index * step

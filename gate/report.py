@@ -2,7 +2,7 @@
 
 Renderers read models only and never recompute a number. Untrusted text (file names from a diff,
 labels, model output) passes through `clean` (no control characters, so no line can be forged) and,
-in Markdown, `md_escape` (no markup, mentions or links).
+in Markdown, `md_escape` (no markup, mentions or links) or `md_code` (verbatim in a code span).
 """
 
 from __future__ import annotations
@@ -46,6 +46,16 @@ def md_escape(text: str, limit: int = 500) -> str:
     text = _MD_SPECIAL.sub(r"\\\1", clean(text, limit))
     text = text.replace("@", "@\u200b")  # a zero-width space stops GitHub from notifying anyone
     return re.sub(r"(?i)(https?|ftp)://", lambda m: m.group(1) + ":\u200b//", text)
+
+
+def md_code(text: str, limit: int = 500) -> str:
+    """Untrusted text as an inline Markdown code span: shown verbatim (no markup, mention or link works
+    inside one), on one line, fenced by more backticks than any run inside it."""
+    text = clean(text, limit)
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def fmt_percent(fraction: float | None) -> str:

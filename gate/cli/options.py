@@ -20,6 +20,7 @@ __all__ = [
     "format_option",
     "metrics_options",
     "policy_options",
+    "server_metrics_options",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -70,14 +71,75 @@ _METRICS_FIELDS = (
 )
 
 
-def metrics_options(func: F) -> F:
-    """The options of gate.settings.MetricsSettings; the command receives `metrics=MetricsSettings`."""
+_SERVER_OPTIONS = [
+    click.option(
+        "--prometheus-url",
+        envvar="SLO_GATE_PROMETHEUS_URL",
+        show_envvar=True,
+        help="Prometheus-compatible API base URL (Thanos, Mimir with its /prometheus prefix, "
+        "VictoriaMetrics). Token: SLO_GATE_PROMETHEUS_TOKEN; basic auth: "
+        "SLO_GATE_PROMETHEUS_USERNAME/_PASSWORD.",
+    ),
+    click.option(
+        "--prometheus-header",
+        "prometheus_headers",
+        multiple=True,
+        metavar="'NAME: VALUE'",
+        help="Extra request header, repeatable. Also SLO_GATE_PROMETHEUS_HEADERS, one per line.",
+    ),
+    click.option(
+        "--timeout",
+        type=click.FloatRange(min=1),
+        default=120.0,
+        show_default=True,
+        envvar="SLO_GATE_TIMEOUT",
+        show_envvar=True,
+        help="Overall deadline in seconds for all metric queries.",
+    ),
+    click.option(
+        "--concurrency",
+        type=click.IntRange(1, 64),
+        default=8,
+        show_default=True,
+        envvar="SLO_GATE_CONCURRENCY",
+        show_envvar=True,
+        help="Queries in flight at once.",
+    ),
+    click.option(
+        "--at",
+        "at_text",
+        envvar="SLO_GATE_AT",
+        show_envvar=True,
+        metavar="TIME",
+        help="Evaluation time for every query (RFC 3339 or unix seconds). Default: now, "
+        "or the snapshot's time with --metrics-snapshot.",
+    ),
+]
+
+_SNAPSHOT_OPTIONS = [
+    click.option(
+        "--metrics-snapshot",
+        type=click.Path(path_type=Path, dir_okay=False),
+        envvar="SLO_GATE_METRICS_SNAPSHOT",
+        show_envvar=True,
+        help="Replay a snapshot recorded with --record-snapshot instead of querying Prometheus.",
+    ),
+    click.option(
+        "--record-snapshot",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="Write every query answer of this run to FILE (replay it with --metrics-snapshot).",
+    ),
+]
+
+
+def _collect_metrics(func: F) -> F:
+    """Gather the metrics options the command has into one `metrics=MetricsSettings` argument."""
 
     @functools.wraps(func)
     def collect(*args: Any, **kwargs: Any) -> Any:
         from gate.settings import MetricsSettings
 
-        given = {name: kwargs.pop(name) for name in _METRICS_FIELDS}
+        given = {name: kwargs.pop(name, None) for name in _METRICS_FIELDS}
         kwargs["metrics"] = MetricsSettings.from_options(
             prometheus_url=given["prometheus_url"],
             headers=given["prometheus_headers"],
@@ -89,65 +151,18 @@ def metrics_options(func: F) -> F:
         )
         return func(*args, **kwargs)
 
-    return apply(
-        cast(F, collect),
-        [
-            click.option(
-                "--prometheus-url",
-                envvar="SLO_GATE_PROMETHEUS_URL",
-                show_envvar=True,
-                help="Prometheus-compatible API base URL (Thanos, Mimir with its /prometheus prefix, "
-                "VictoriaMetrics). Token: SLO_GATE_PROMETHEUS_TOKEN; basic auth: "
-                "SLO_GATE_PROMETHEUS_USERNAME/_PASSWORD.",
-            ),
-            click.option(
-                "--prometheus-header",
-                "prometheus_headers",
-                multiple=True,
-                metavar="'NAME: VALUE'",
-                help="Extra request header, repeatable. Also SLO_GATE_PROMETHEUS_HEADERS, one per line.",
-            ),
-            click.option(
-                "--timeout",
-                type=click.FloatRange(min=1),
-                default=120.0,
-                show_default=True,
-                envvar="SLO_GATE_TIMEOUT",
-                show_envvar=True,
-                help="Overall deadline in seconds for all metric queries.",
-            ),
-            click.option(
-                "--concurrency",
-                type=click.IntRange(1, 64),
-                default=8,
-                show_default=True,
-                envvar="SLO_GATE_CONCURRENCY",
-                show_envvar=True,
-                help="Queries in flight at once.",
-            ),
-            click.option(
-                "--at",
-                "at_text",
-                envvar="SLO_GATE_AT",
-                show_envvar=True,
-                metavar="TIME",
-                help="Evaluation time for every query (RFC 3339 or unix seconds). Default: now, "
-                "or the snapshot's time with --metrics-snapshot.",
-            ),
-            click.option(
-                "--metrics-snapshot",
-                type=click.Path(path_type=Path, dir_okay=False),
-                envvar="SLO_GATE_METRICS_SNAPSHOT",
-                show_envvar=True,
-                help="Replay a snapshot recorded with --record-snapshot instead of querying Prometheus.",
-            ),
-            click.option(
-                "--record-snapshot",
-                type=click.Path(path_type=Path, dir_okay=False),
-                help="Write every query answer of this run to FILE (replay it with --metrics-snapshot).",
-            ),
-        ],
-    )
+    return cast(F, collect)
+
+
+def metrics_options(func: F) -> F:
+    """The options of gate.settings.MetricsSettings; the command receives `metrics=MetricsSettings`."""
+    return apply(_collect_metrics(func), [*_SERVER_OPTIONS, *_SNAPSHOT_OPTIONS])
+
+
+def server_metrics_options(func: F) -> F:
+    """The metrics options without snapshots, for commands that need range queries (a snapshot holds
+    instant answers only); the command receives `metrics=MetricsSettings`."""
+    return apply(_collect_metrics(func), _SERVER_OPTIONS)
 
 
 def format_option(func: F) -> F:
