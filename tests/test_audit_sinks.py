@@ -199,6 +199,7 @@ def results(procs: list[subprocess.Popen[str]]) -> list[dict[str, Any]]:
     return out
 
 
+@pytest.mark.slow
 def test_twenty_writers_from_their_own_clones_make_one_valid_chain(remote: Path, tmp_path: Path) -> None:
     clones = [clone(remote, tmp_path / f"clone{n}") for n in range(20)]
     procs = start_writers(
@@ -224,6 +225,7 @@ def test_twenty_writers_from_their_own_clones_make_one_valid_chain(remote: Path,
     print(f"20 writers: {retries} push retries, at most {max(r['attempts'] for r in done)} attempts")
 
 
+@pytest.mark.slow
 def test_concurrent_reruns_of_one_run_write_it_once(remote: Path, tmp_path: Path) -> None:
     clones = [clone(remote, tmp_path / f"clone{n}") for n in range(4)]
     procs = start_writers([["git", str(c), BRANCH, "payments", "same"] for c in clones], tmp_path / "go")
@@ -564,6 +566,7 @@ def test_an_unwritable_file_sink_says_the_record_was_not_written(tmp_path: Path)
         FileSink(blocker / "audit.jsonl").append(record("payments", "1.1"))
 
 
+@pytest.mark.slow
 def test_ten_file_writers_at_once_make_one_valid_chain(tmp_path: Path) -> None:
     path = tmp_path / "shared" / "audit.jsonl"
     procs = start_writers(

@@ -69,6 +69,7 @@ def ask(fake: FakeAnthropic, *script: Behaviour, max_retries: int = 2, timeout: 
 
 
 # -- a good answer -------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_tool_answer_gives_verdict_tokens_cost_and_request_id(fake: FakeAnthropic) -> None:
     answer = ask(fake, tool(GOOD, usage=(1234, 56)))
 

@@ -203,6 +203,7 @@ FAILURES: list[tuple[str, list[Behaviour], str]] = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("name", "script", "failure"), FAILURES, ids=[f[0] for f in FAILURES])
 def test_every_model_failure_counts_as_high_and_the_run_completes(
     prometheus: FixturePrometheus, tmp_path: Path, name: str, script: list[Behaviour], failure: str

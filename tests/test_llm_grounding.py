@@ -173,6 +173,7 @@ def test_hostile_text_is_scanned_in_one_pass_without_error(text: str) -> None:
     assert len(verdict.describe()) < 200
 
 
+@pytest.mark.slow
 def test_hostile_facts_and_names_build_an_index_without_error() -> None:
     index = FactIndex.build(HOSTILE[::2], names=HOSTILE[1::2])
     assert check_grounding("1h 14:32 #1 `a`", index).checked == 4

@@ -79,6 +79,7 @@ def test_series_without_the_part_label_is_inconclusive(search: LoadedPolicy) -> 
     assert slo.reason is not None and "slo_gate_part" in slo.reason
 
 
+@pytest.mark.slow
 def test_ci_true_fails_instead_of_skipping_without_prometheus(tmp_path: Path) -> None:
     env = {
         **os.environ,

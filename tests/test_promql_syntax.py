@@ -183,6 +183,7 @@ _PIECES = [*"()[]{}\"'`,:@+-*/%^=<>!~ #\n", "sum", "rate", "x", "by", "on", "off
 _PIECES += ["bool", "group_left", '{a="b"}', "[5m]", "label_replace", "é", "$", ".5", "1e-3"]
 
 
+@pytest.mark.slow
 @given(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=60).map("".join))
 @settings(max_examples=300, deadline=None)
 def test_any_text_gets_a_verdict_and_a_position_inside_it(text: str) -> None:

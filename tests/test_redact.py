@@ -416,6 +416,7 @@ def test_a_long_line_of_annotations_without_a_default_is_left_alone() -> None:
     assert redact(line) == Redacted(line, ())
 
 
+@pytest.mark.slow
 def test_many_key_blocks_before_a_long_file_are_each_redacted() -> None:
     # Each block used to look for the next file's section from its own end: 10,000 blocks before a
     # million more lines of the same file took two minutes.

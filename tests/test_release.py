@@ -76,6 +76,7 @@ def test_main_builds_the_dockerfile() -> None:
     assert yaml.safe_load(ACTION.read_text(encoding="utf-8"))["runs"]["image"] == "Dockerfile"
 
 
+@pytest.mark.slow
 def test_pinned_action_is_schema_valid_and_names_exactly_the_digest(action_copy: Path) -> None:
     done = _run_script(REFERENCE, "--action", action_copy)
     assert done.returncode == 0, done.stderr

@@ -384,6 +384,7 @@ changed_files = st.builds(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(
     files=st.lists(changed_files, min_size=1, max_size=6),

@@ -42,6 +42,8 @@ ROOT = Path(__file__).resolve().parent.parent
 POLICIES = ROOT / "policies"
 DEMO_DIFF = ROOT / "gate" / "data" / "demo" / "change.diff"
 
+pytestmark = pytest.mark.slow  # starts VictoriaMetrics and imports the scenario data (seconds)
+
 
 @pytest.fixture(scope="module")
 def client(victoriametrics: FixtureVictoriaMetrics) -> Iterator[PrometheusClient]:
