@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
-from gate.cli.options import FORMATS, apply, format_option, metrics_options, policy_options
+from gate.cli.options import FORMATS, apply, format_option, metrics_options, model_options, policy_options
 from gate.cli.root import emit, finish, main, runtime
 
 if TYPE_CHECKING:
-    from gate.settings import MetricsSettings, OutputFormat
+    from gate.settings import MetricsSettings, ModelSettings, OutputFormat
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -65,22 +65,6 @@ _RUN_OPTIONS = [
         help="Also write the JSON report here.",
     ),
     click.option(
-        "--no-llm",
-        is_flag=True,
-        envvar="SLO_GATE_NO_LLM",
-        show_envvar=True,
-        help="Rules decide alone; no model is called.",
-    ),
-    click.option(
-        "--llm-timeout",
-        type=click.FloatRange(min=1.0, max=600.0),
-        default=60.0,
-        show_default=True,
-        envvar="SLO_GATE_LLM_TIMEOUT",
-        show_envvar=True,
-        help="Seconds to wait for the model per attempt (the SDK retries twice).",
-    ),
-    click.option(
         "--audit",
         metavar="SINK",
         envvar="SLO_GATE_AUDIT",
@@ -127,6 +111,7 @@ def run_options(func: F) -> F:
 @metrics_options
 @change_options
 @format_option
+@model_options
 @run_options
 def check(
     policies: tuple[Path, ...],
@@ -142,8 +127,7 @@ def check(
     mode: str | None,
     output_format: str,
     report_file: Path | None,
-    no_llm: bool,
-    llm_timeout: float,
+    model: ModelSettings,
     audit: str | None,
     audit_remote: str,
     audit_branch: str | None,
@@ -152,7 +136,7 @@ def check(
     """Measure budgets, classify the change, and pass or fail it."""
     from gate import compose
     from gate.change import ChangeRequest
-    from gate.settings import AuditSettings, CheckSettings, Mode, ModelSettings, Risk, writable_file
+    from gate.settings import AuditSettings, CheckSettings, Mode, Risk, writable_file
 
     settings = CheckSettings(
         policies=policies,
@@ -164,7 +148,7 @@ def check(
         mode=cast("Mode | None", mode),
         output_format=cast("OutputFormat", output_format),
         report_file=writable_file(report_file, "--report-file"),
-        model=ModelSettings(enabled=not no_llm, timeout=llm_timeout),
+        model=model,
         audit=AuditSettings.from_options(audit, audit_branch, audit_remote),
         comment=comment,
     )

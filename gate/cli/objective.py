@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING, cast
 
 import click
 
-from gate.cli.options import format_option, policy_options, server_metrics_options
+from gate.cli.options import format_option, model_options, policy_options, server_metrics_options
 from gate.cli.root import finish, main, runtime
 
 if TYPE_CHECKING:
-    from gate.settings import MetricsSettings, OutputFormat
+    from gate.settings import MetricsSettings, ModelSettings, OutputFormat
 
 
 @main.command()
@@ -72,18 +72,7 @@ if TYPE_CHECKING:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Write the document to FILE (checked before any query) and print one line instead.",
 )
-@click.option(
-    "--no-llm", is_flag=True, envvar="SLO_GATE_NO_LLM", show_envvar=True, help="No model narrative."
-)
-@click.option(
-    "--llm-timeout",
-    type=click.FloatRange(min=1.0, max=600.0),
-    default=60.0,
-    show_default=True,
-    envvar="SLO_GATE_LLM_TIMEOUT",
-    show_envvar=True,
-    help="Seconds to wait for the model per attempt.",
-)
+@model_options
 def objective(
     policies: tuple[Path, ...],
     services: tuple[str, ...],
@@ -97,12 +86,11 @@ def objective(
     metrics: MetricsSettings,
     output_format: str,
     output: Path | None,
-    no_llm: bool,
-    llm_timeout: float,
+    model: ModelSettings,
 ) -> None:
     """Propose an SLO objective from the service's history, with a backtest of every candidate."""
     from gate.objective.command import ObjectiveSettings, objective
-    from gate.settings import ModelSettings, writable_file
+    from gate.settings import writable_file
 
     settings = ObjectiveSettings(
         policies=policies,
@@ -117,7 +105,7 @@ def objective(
         metrics=metrics,
         output_format=cast("OutputFormat", output_format),
         output=writable_file(output, "--output"),
-        model=ModelSettings(enabled=not no_llm, timeout=llm_timeout),
+        model=model,
     )
     with runtime() as rt:
         result = objective(settings, rt)

@@ -19,6 +19,7 @@ __all__ = [
     "audit_source_options",
     "format_option",
     "metrics_options",
+    "model_options",
     "policy_options",
     "server_metrics_options",
 ]
@@ -176,6 +177,40 @@ def format_option(func: F) -> F:
         show_envvar=True,
         help="Output format.",
     )(func)
+
+
+def model_options(func: F) -> F:
+    """`--no-llm` and `--llm-timeout`; the command receives `model=ModelSettings` (gate.settings)."""
+
+    @functools.wraps(func)
+    def collect(*args: Any, **kwargs: Any) -> Any:
+        from gate.settings import ModelSettings
+
+        no_llm, timeout = kwargs.pop("no_llm"), kwargs.pop("llm_timeout")
+        kwargs["model"] = ModelSettings(enabled=not no_llm, timeout=timeout)
+        return func(*args, **kwargs)
+
+    return apply(
+        cast(F, collect),
+        [
+            click.option(
+                "--no-llm",
+                is_flag=True,
+                envvar="SLO_GATE_NO_LLM",
+                show_envvar=True,
+                help="No model is called: rules and facts-only text.",
+            ),
+            click.option(
+                "--llm-timeout",
+                type=click.FloatRange(min=1.0, max=600.0),
+                default=60.0,
+                show_default=True,
+                envvar="SLO_GATE_LLM_TIMEOUT",
+                show_envvar=True,
+                help="Seconds to wait for the model per attempt (the SDK retries twice).",
+            ),
+        ],
+    )
 
 
 def audit_source_options(func: F) -> F:
