@@ -8,16 +8,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from gate.audit.sink import GitSink
-from tests.conftest import require
 from tests.promfixture import watch_incident as wi
-from tests.promfixture.server import FixturePrometheus, find_binaries, running_fixture_prometheus
+from tests.promfixture.server import FixturePrometheus
 from tests.support.audit_records import decision
 from tests.support.cli import run_cli
 from tests.support.fake_anthropic import FakeAnthropic, answer
@@ -36,11 +34,9 @@ CHANNEL = "C0123ABC"
 TITLE = "orders: new retry policy <!here> *now* ::warning::x"
 
 
-@pytest.fixture(scope="module")
-def prom() -> Iterator[FixturePrometheus]:
-    require("Prometheus", find_binaries)
-    with running_fixture_prometheus(dataset=wi.WATCH_INCIDENT) as server:
-        yield server
+@pytest.fixture
+def prom(watch_prometheus: FixturePrometheus) -> FixturePrometheus:
+    return watch_prometheus
 
 
 @pytest.fixture
@@ -96,7 +92,7 @@ def watch(
 
 def prom_share(prom: FixturePrometheus, label: str, value: str, at: float) -> float:
     """The share of orders' 5m errors on `label=value`, as Prometheus itself answers it."""
-    errors = 'sum by ({l}) (rate(http_requests_total{{job="orders",code=~"5.."}}[5m]))'.format(l=label)
+    errors = f'sum by ({label}) (rate(http_requests_total{{job="orders",code=~"5.."}}[5m]))'
     rows = prom.query(errors, at)
     total = sum(float(r["value"][1]) for r in rows)
     return next(float(r["value"][1]) for r in rows if r["metric"].get(label) == value) / total

@@ -10,6 +10,7 @@ SLO_GATE_RECEIVER_TOKEN only.
 from __future__ import annotations
 
 import socket
+import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -92,6 +93,7 @@ def serve(settings: ServeSettings, rt: Runtime) -> CommandResult:
             "serve needs the optional extra: pip install 'slo-gate[serve]' (starlette, uvicorn)"
         ) from None
     from gate.serve.workers import Dispatcher, JsonLog
+    from gate.watch.loop import stop_on_signals
 
     log = JsonLog(clock=rt.clock)
     processor = build_processor(settings, rt, log)
@@ -110,8 +112,12 @@ def serve(settings: ServeSettings, rt: Runtime) -> CommandResult:
         timeout_graceful_shutdown=10,
     )
     log("listening", address=f"{host}:{sock.getsockname()[1]}", policies=len(processor.policies))
+    # uvicorn stops on SIGTERM/SIGINT, restores the handlers it found and raises the signal again;
+    # the handlers found are these, so the process goes on to drain its queue and exit 0.
+    stopped = threading.Event()
     try:
-        uvicorn.Server(config).run(sockets=[sock])
+        with stop_on_signals(stopped):
+            uvicorn.Server(config).run(sockets=[sock])
     finally:
         sock.close()
         drained = dispatcher.stop(DRAIN)

@@ -99,7 +99,7 @@ def block_problems(blocks: Any) -> list[str]:
 
 
 class FakeSlack:
-    def __init__(self, *, token: str = "xoxb-test-token", channels: Iterable[str] = ("C0123ABC",)) -> None:
+    def __init__(self, *, token: str = "xoxb-test-token", channels: Iterable[str] = ("C0123ABC",)) -> None:  # noqa: S107
         self.token = token
         self.channels = set(channels)
         self._lock = threading.Lock()
