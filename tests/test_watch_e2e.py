@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -386,3 +387,53 @@ def _unix(text: str) -> float:
     from gate.times import parse_iso
 
     return parse_iso(text)
+
+
+class _Instant(threading.Event):
+    """A stop event whose waits pass at once (and move a fake clock), so `--every` runs without sleeping."""
+
+    def __init__(self, clock: list[float]) -> None:
+        super().__init__()
+        self.clock = clock
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.clock[0] += timeout or 0.0
+        return self.is_set()
+
+
+def test_every_runs_rounds_on_its_own_clock_and_keeps_state_in_memory(
+    prom: FixturePrometheus, workspace: Path
+) -> None:
+    from gate.compose import Runtime
+    from gate.settings import MetricsSettings, ModelSettings
+    from gate.watch.command import watch as run_watch
+    from gate.watch.settings import NotifySettings, WatchSettings
+
+    now = [float(wi.DURING)]
+    printed: list[str] = []
+    warnings: list[str] = []
+    with FakeSlack(token=TOKEN, channels={CHANNEL}) as slack:
+        rt = Runtime(bot_env(slack), clock=lambda: now[0], warn=warnings.append)
+        settings = WatchSettings(
+            policies=(Path("policies/orders.yaml"),),
+            services=(),
+            metrics=MetricsSettings(prometheus_url=prom.url),
+            notify=NotifySettings(slack_channel=CHANNEL),
+            model=ModelSettings(enabled=False),
+            once=False,
+            every=60.0,
+            rounds=3,
+            output_format="json",
+        )
+        try:
+            result = run_watch(settings, rt, emit=printed.append, stop=_Instant(now))
+        finally:
+            rt.close()
+        assert result.exit_code == 0
+        rounds = [json.loads(line) for line in printed]
+        assert [r["evaluated_at"] for r in rounds] == [
+            "2026-11-03T13:00:00Z", "2026-11-03T13:01:00Z", "2026-11-03T13:02:00Z",
+        ]  # fmt: skip
+        assert [r["incidents"][0]["notified"] for r in rounds] == [True, False, False]
+        assert len(slack.messages) == 1
+        assert any("kept in memory" in w for w in warnings)

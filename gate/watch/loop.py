@@ -2,7 +2,8 @@
 finish and then end the process with exit code 0.
 
 Rounds start on a grid (`interval` apart from the first), so a slow round does not push the next ones
-later; a round that overruns its slot is followed at once by the next, never by two. A round that
+later; a round that overruns its slot skips the slots it overran and the next starts on the grid
+(rounds never pile up behind a slow one). A round that
 fails (Prometheus down, the store unreachable) is reported through `warn` and the loop goes on:
 a long-running watcher must outlive a bad minute. The clock and the wait are injected, so tests never
 sleep.
