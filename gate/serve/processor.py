@@ -13,6 +13,8 @@ sent for the group (gate.serve.render):
 - a resolved notification replies in the thread and updates the message (webhook: one resolved
   message), and the group is forgotten.
 
+Which groups are known lives in memory and is written behind to the store (gate.serve.groups).
+
 Enrichment is cached per SLO for CACHE_TTL seconds, so a storm of groups about the same SLOs costs one
 measurement and one model call per SLO, not one per group. Nothing here raises for a metrics, model
 or Slack problem: each is logged (JSON, no secrets) and the next group goes on.
@@ -31,14 +33,14 @@ from gate.audit.record import AuditRecord
 from gate.errors import GateError
 from gate.incident.context import ContextSources, TitleSource, gather
 from gate.incident.model import Context, IncidentReport, Observation, incident_key
-from gate.incident.state import GroupState, WatchState
-from gate.incident.store import IncidentStore
+from gate.incident.state import GroupState
 from gate.incident.summary import facts_summary, summarise
 from gate.measure import measure_slo
 from gate.metrics import MetricsSource
 from gate.notify.notifier import Event, Notifier
 from gate.policy import SLO, LoadedPolicy
 from gate.serve.alerts import Alert, AlertGroup
+from gate.serve.groups import GroupStates
 from gate.serve.render import SloView, group_notice
 from gate.watch.round import ModelFor
 
@@ -53,7 +55,7 @@ CACHE_SIZE = 512
 class GroupProcessor:
     policies: Sequence[LoadedPolicy]
     metrics: Callable[[], AbstractContextManager[MetricsSource]]  # a fresh source (and deadline) per group
-    store: IncidentStore
+    groups: GroupStates
     notifiers: Sequence[Notifier]
     model: ModelFor
     log: Callable[..., None]
@@ -78,7 +80,7 @@ class GroupProcessor:
         at = self.at if self.at is not None else self.clock()
         alerts = group.firing if group.status == "firing" else group.alerts
         views, unmatched = self._views(alerts, group.status == "firing", at)
-        known = self.store.load().groups.get(group.group_id)
+        known = self.groups.get(group.group_id)
         fingerprints = sorted(a.fingerprint for a in group.firing)
         event: Event
         if group.status == "resolved":
@@ -132,20 +134,12 @@ class GroupProcessor:
     def _remember(
         self, group: AlertGroup, event: Event, refs: dict[str, dict[str, str]], alerts: list[str], at: float
     ) -> None:
-        def change(state: WatchState) -> tuple[WatchState, None]:
-            groups = dict(state.groups)
-            if event == "resolved":
-                groups.pop(group.group_id, None)
-            else:
-                known = groups.get(group.group_id)
-                opened = known.opened_at if known is not None else at
-                groups[group.group_id] = GroupState(opened_at=opened, updated_at=at, refs=refs, alerts=alerts)
-            return state.model_copy(update={"groups": groups}), None
-
-        try:
-            self.store.update(change)
-        except GateError as exc:
-            self.log("state_not_written", level="error", group=group.group_id, error=exc.message[:500])
+        if event == "resolved":
+            self.groups.put(group.group_id, None)
+            return
+        known = self.groups.get(group.group_id)
+        opened = known.opened_at if known is not None else at
+        self.groups.put(group.group_id, GroupState(opened_at=opened, updated_at=at, refs=refs, alerts=alerts))
 
     # -- enrichment ---------------------------------------------------------------------------------
     def _views(self, alerts: Sequence[Alert], firing: bool, at: float) -> tuple[list[SloView], list[Alert]]:

@@ -66,10 +66,11 @@ class Dispatcher:
             thread.start()
         return self
 
-    def submit(self, group: AlertGroup) -> bool:
+    def submit(self, group: AlertGroup, *, block: bool = False) -> bool:
+        """Queue `group` for its worker; False when that queue is full (only when not `block`)."""
         index = zlib.crc32(group.group_id.encode()) % len(self._queues)
         try:
-            self._queues[index].put_nowait(group)
+            self._queues[index].put(group, block=block)
         except queue.Full:
             return False
         return True
