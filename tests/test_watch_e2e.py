@@ -6,6 +6,7 @@ own answers, never from slo-gate's code."""
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import threading
@@ -437,3 +438,24 @@ def test_every_runs_rounds_on_its_own_clock_and_keeps_state_in_memory(
         assert [r["incidents"][0]["notified"] for r in rounds] == [True, False, False]
         assert len(slack.messages) == 1
         assert any("kept in memory" in w for w in warnings)
+
+
+def test_sigterm_ends_every_after_the_round_in_progress_with_exit_0(
+    prom: FixturePrometheus, workspace: Path
+) -> None:
+    env = {**GIT_ENV, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    command = [
+        sys.executable, "-m", "gate", "watch", "--every", "1m", "--prometheus-url", prom.url,
+        "--at", str(wi.DURING), "--policy", "policies/orders.yaml", "--no-llm", "--format", "json",
+    ]  # fmt: skip
+    proc = subprocess.Popen(
+        command, cwd=workspace, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None
+    first = json.loads(proc.stdout.readline())  # the first round is printed as it ends ...
+    assert first["incidents"][0]["service"] == "orders"
+    proc.send_signal(signal.SIGTERM)  # ... then, waiting for the next, the watcher is told to stop
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert out == ""  # no second round
+    assert "kept in memory" in err

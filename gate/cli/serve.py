@@ -3,13 +3,14 @@ uvicorn are imported only when the command runs (the optional extra `slo-gate[se
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from gate.cli.options import metrics_options, policy_options
-from gate.cli.root import finish, main, runtime
+from gate.cli.root import main, runtime
 from gate.cli.watch import notify_options, notify_settings
 
 if TYPE_CHECKING:
@@ -86,4 +87,4 @@ def serve(
     )
     with runtime() as rt:
         result = command.serve(settings, rt)
-    finish(result)
+    sys.exit(result.exit_code)  # the receiver logs as it goes; nothing is left to print

@@ -7,6 +7,7 @@ are credentials too and are best given through their variables (the options are 
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -199,4 +200,6 @@ def watch(
     )
     with runtime() as rt:
         result = command.watch(settings, rt, emit=emit)
+    if not result.text:  # --every printed each round as it ended
+        sys.exit(result.exit_code)
     finish(result)

@@ -344,7 +344,7 @@ def render_json(result: RoundResult) -> str:
         "evaluated_at": iso(result.evaluated_at),
         "metrics_source": result.metrics_source,
         "dry_run": result.dry_run,
-        "state": result.state_location,
+        "state_location": result.state_location,
         "sinks": list(result.sinks),
         "slos": result.slos,
         "exit_code": result.exit_code,
