@@ -18,7 +18,8 @@ at a time when `orders` pages, and measures:
 - serve: the real receiver process (uvicorn) with a loopback Slack and a loopback Anthropic (the
   model stubbed: answers at once), fed G alert groups per second for S seconds, each group its own
   key, alternating two SLOs; prints the response latency (p50, p99; goal p99 < 100 ms), how many
-  were answered 200/503, and how long the receiver took to finish every group (sustained rate).
+  were answered 200/503, and how long after the last group was sent the receiver had handled every
+  group (kept up: within 2 s).
 - rss: `watch --every` in one process for R rounds of a paging SLO with its whole context (a fixed
   evaluation time, a state file, a loopback Slack; the waits between rounds pass at once), printing
   the resident set size after round 10 and after the last (goal: within 5 MB).
@@ -259,9 +260,10 @@ def bench_serve(prom_url: str, per_second: int, seconds: int) -> None:
         print(
             f"  response latency: p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {latencies[-1] * 1000:.1f} ms  (goal p99 < {TARGET_P99_MS:g} ms)  {verdict(p99 < TARGET_P99_MS)}"
         )
-        rate = statuses.count(200) / finished
+        lag = finished - sent
         print(
-            f"  every group handled {finished:.1f} s after the first was sent: {rate:.1f} groups/s sustained  {verdict(rate >= per_second * 0.95)}"
+            f"  every group handled {lag:.1f} s after the last was sent ({statuses.count(200) / finished:.1f} groups/s "
+            f"end to end): kept up with {per_second}/s  {verdict(lag <= 2.0)}"
         )
         print(
             f"  Slack messages posted: {len(slack.messages)}; model requests: {len(model.messages_requests)}"
