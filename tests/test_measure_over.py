@@ -71,7 +71,23 @@ def test_a_calendar_slo_has_burn_rates_but_no_sliding_budget(
         assert point.budget.burn_rates["1d"] == pytest.approx(
             SCENARIOS["billing"].burn_rate(DAY, point.at), rel=REL
         )
+        # the alert is judged from the burn rates alone, exactly as the gate judges it at that instant
+        instant = measure_slo(slo, client, point.at, None)
+        assert (point.budget.status, point.budget.alert) == ("ok", instant.alert)
     assert end > OCTOBER_START
+
+
+def test_without_the_budget_a_rolling_slo_still_has_its_alerts(
+    client: PrometheusClient, prometheus: FixturePrometheus
+) -> None:
+    slo = scenario_policy("search").policy.slos[0]
+    end = prometheus.end_time
+    full = measure_over(slo, client, end - HOUR, end, 15 * MINUTE, None)
+    lean = measure_over(slo, client, end - HOUR, end, 15 * MINUTE, None, budget_left=False)
+    for a, b in zip(full, lean, strict=True):
+        assert b.budget.budget_remaining is None
+        assert (b.budget.status, b.budget.alert) == (a.budget.status, a.budget.alert)
+        assert b.budget.burn_rates == pytest.approx(a.budget.burn_rates, rel=REL)
 
 
 def test_a_span_longer_than_the_points_limit_is_split_and_joined_seamlessly() -> None:

@@ -9,6 +9,9 @@ back as what it claims to be is refused, never written.
 - `GitSink` commits with plumbing only (a temporary index, `commit-tree`) in the workspace's object
   store, and pushes without force; a rejected push means someone else appended first, so it fetches
   and tries again (bounded). HEAD, the index, the working tree and the user's refs are never touched.
+  The same machinery keeps one other file beside the chains (`update_file`: read, change, commit,
+  push; on a lost race read again and change again), which is how `slo-gate watch` keeps its state
+  on the audit branch. Such a file can never be a chain: paths under `audit/` are refused.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from gate import git
 from gate.audit.chain import ChainReport, canonical, seal, verify_lines
@@ -227,6 +230,11 @@ _BRANCH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$")
 _REMOTE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$")
 _SERVICE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 _CHAIN_PATH = re.compile(r"^audit/[A-Za-z0-9][A-Za-z0-9_.-]{0,62}\.jsonl$")
+# A file kept beside the chains (update_file): plain segments, never under audit/.
+_SIDE_FILE = re.compile(
+    r"^(?!audit/)[A-Za-z0-9][A-Za-z0-9_-]{0,62}(?:/[A-Za-z0-9][A-Za-z0-9_.-]{0,62}){0,3}$"
+)
+T = TypeVar("T")
 # A push rejected because the branch moved since our fetch (client-side check) ...
 _MOVED = ("non-fast-forward", "fetch first", "stale info")
 # ... or because another push won the race inside the server (receive-pack's ref lock).
@@ -431,6 +439,66 @@ class GitSink:
             f"could not append to {where} after {self._max_attempts} attempts: the branch kept moving "
             f"(other gate runs were appending at the same time); {NOT_WRITTEN}"
         )
+
+    # -- one file beside the chains (compare-and-swap)
+
+    def read_file(self, path: str) -> bytes | None:
+        """The file at the branch's tip (None: no branch, or no such file)."""
+        self._check_side_path(path)
+        with self._private_ref() as ref:
+            if not self._fetch(ref):
+                return None
+            found = self._objects([f"{ref}:{path}"])[0]
+            return found[1] if found is not None else None
+
+    def update_file(
+        self, path: str, change: Callable[[bytes | None], tuple[bytes | None, T]], *, subject: str
+    ) -> T:
+        """Compare-and-swap one file on the branch: `change(current)` (None: no such file yet) returns
+        the new content (None or unchanged: write nothing) and a result; the commit is pushed without
+        force. When another writer moved the branch first, the file is read again and `change` called
+        again on what that writer left (bounded, jittered retries, as for appends). Returns the result
+        of the attempt that was written (or that wrote nothing). Raises AuditError naming the file."""
+        self._check_side_path(path)
+        where = f"{self.location}, {path}"
+        try:
+            return self._update_file(path, change, subject, where)
+        except AuditError as exc:  # the shared plumbing speaks of records; this is not one
+            raise AuditError(exc.message.replace(NOT_WRITTEN, f"{path} was NOT written")) from None
+
+    def _update_file(
+        self, path: str, change: Callable[[bytes | None], tuple[bytes | None, T]], subject: str, where: str
+    ) -> T:
+        with tempfile.TemporaryDirectory(prefix="slo-gate-file-") as tmp, self._private_ref() as ref:
+            for attempt in range(1, self._max_attempts + 1):
+                started = time.monotonic()
+                tip: str | None = None
+                current: bytes | None = None
+                if self._fetch(ref):
+                    head, blob = self._objects([f"{ref}^{{commit}}", f"{ref}:{path}"])
+                    if head is None:
+                        raise AuditError(f"the fetched tip of {self.branch} is not a commit; {NOT_WRITTEN}")
+                    tip, current = head[0], blob[1] if blob is not None else None
+                content, result = change(current)
+                if content is None or content == current:
+                    return result
+                message = f"slo-gate: {''.join(c for c in subject if c.isprintable())[:100]}\n"
+                commit = self._commit(tip, path, content, message, Path(tmp) / "index")
+                if self._push(commit, where, attempt) is not None:
+                    return result
+                if attempt < self._max_attempts:
+                    self._sleep(self._backoff(attempt, time.monotonic() - started))
+        raise AuditError(
+            f"could not write {where} after {self._max_attempts} attempts: the branch kept moving; "
+            f"{NOT_WRITTEN}"
+        )
+
+    @staticmethod
+    def _check_side_path(path: str) -> None:
+        if not _SIDE_FILE.fullmatch(path) or ".." in path:
+            raise AuditError(
+                f"{path[:80]!r} cannot be kept on the audit branch (plain path, not under audit/)"
+            )
 
     def _chain_at(self, ref: str | None, path: str) -> tuple[str | None, bytes, bytes | None]:
         """The tip's commit id, its chain, and the chain in the tip's first parent (None: no parent or

@@ -34,6 +34,11 @@ SECRET_VARIABLES = (
     "ANTHROPIC_API_KEY",
     "SLO_GATE_GITHUB_TOKEN",
     "GITHUB_TOKEN",
+    # slo-gate watch / serve: a bot token, and webhook URLs that are credentials in themselves
+    "SLO_GATE_SLACK_TOKEN",
+    "SLO_GATE_SLACK_WEBHOOK_URL",
+    "SLO_GATE_NOTIFY_WEBHOOK",
+    "SLO_GATE_RECEIVER_TOKEN",
 )
 
 
