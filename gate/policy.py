@@ -49,6 +49,7 @@ __all__ = [
     "LoadedPolicy",
     "OverrideConfig",
     "Policy",
+    "PostmortemConfig",
     "PrometheusConfig",
     "RiskConfig",
     "RiskRule",
@@ -433,6 +434,13 @@ class AuditConfig(Strict):
         return value
 
 
+class PostmortemConfig(Strict):
+    """When an incident calls for a written postmortem (the SRE Workbook's rule of thumb)."""
+
+    # Percent of the SLO window's budget one incident may consume before a postmortem is required.
+    required_above: float = Field(default=20.0, gt=0, le=100)
+
+
 class Policy(Strict):
     api_version: Literal["slo-gate/v1"] = Field(alias="apiVersion")
     service: str
@@ -442,6 +450,7 @@ class Policy(Strict):
     slos: Annotated[list[SLO], Field(min_length=1)]
     gate: GateConfig = Field(default_factory=GateConfig)
     audit: AuditConfig = Field(default_factory=AuditConfig)
+    postmortem: PostmortemConfig = Field(default_factory=PostmortemConfig)
 
     @field_validator("paths")
     @classmethod

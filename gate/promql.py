@@ -288,3 +288,42 @@ def _over(window: WindowSpec) -> str:
         return f"over {window.duration}"
     name = "SLO" if window.name == "slo" else window.name
     return f"over the {name} window ({window.duration})"
+
+
+# ---- attribution ----------------------------------------------------------------------------------
+
+_LABEL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
+_DURATION = re.compile(r"[0-9]+[a-z]+(?:[0-9]+[a-z]+)*")
+
+
+def _by_label(query: str, label: str) -> str:
+    """`query` summed by `label`: an outermost plain `sum(...)` becomes `sum by (label) (...)`
+    (Sloth-style SLIs aggregate the label away); anything else is wrapped in `sum by (label) (...)`."""
+    from gate.promql_syntax import tokenize
+
+    tokens = tokenize(query)
+    if len(tokens) >= 3 and tokens[0].text == "sum" and tokens[1].kind == "(" and tokens[-1].kind == ")":
+        depth = 0
+        for index, token in enumerate(tokens[1:], start=1):
+            depth += 1 if token.kind in "([{" else -1 if token.kind in ")]}" else 0
+            if depth == 0:
+                if index == len(tokens) - 1:
+                    return f"sum by ({label}) ({query[tokens[1].end : tokens[-1].start].strip()})"
+                break
+    return f"sum by ({label}) ({query})"
+
+
+def breakdown_query(sli: SLI, label: str, duration: str) -> str:
+    """Bad events over `duration` per value of `label` (the error query, or total - good), for
+    attributing burn to routes, tenants, regions. `label` must be a label name and `duration` a
+    PromQL duration (ValueError otherwise): nothing but the policy's own queries reaches the text."""
+    if not _LABEL_NAME.fullmatch(label):
+        raise ValueError(f"{label!r} is not a valid Prometheus label name")
+    if not _DURATION.fullmatch(duration):
+        raise ValueError(f"{duration!r} is not a PromQL duration")
+    if sli.error_query is not None:
+        return _by_label(render(sli.error_query, duration), label)
+    assert sli.good_query is not None  # guaranteed by the SLI validator
+    total = _by_label(render(sli.total_query, duration), label)
+    good = _by_label(render(sli.good_query, duration), label)
+    return f"({total}) - ({good})"
