@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from gate.llm.client import ModelClient
     from gate.metrics import MetricsSource
     from gate.models import GateRun, Override, ServiceBudget
+    from gate.notify.slack import SlackNotifier
     from gate.policy import LoadedPolicy
     from gate.risk.review import RiskAdvisor
     from gate.settings import AuditSettings, CheckSettings, MetricsSettings, ModelSettings, StatusSettings
@@ -202,6 +203,27 @@ class Runtime:
             )
         except OSError as exc:
             raise UsageError(f"--record-snapshot {settings.record_snapshot}: {exc.strerror or exc}") from None
+
+    def slack(self) -> SlackNotifier:
+        """The Slack notifier the environment configures: SLO_GATE_SLACK_WEBHOOK_URL, or
+        SLO_GATE_SLACK_BOT_TOKEN with SLO_GATE_SLACK_CHANNEL (SLO_GATE_SLACK_API_URL for a proxy).
+        Secrets only from the environment; a UsageError names what is missing."""
+        from gate.notify.slack import SLACK_API, SlackNotifier
+
+        webhook = self.env.get("SLO_GATE_SLACK_WEBHOOK_URL") or None
+        token = self.env.get("SLO_GATE_SLACK_BOT_TOKEN") or None
+        if webhook is None and token is None:
+            raise UsageError(
+                "Slack: set SLO_GATE_SLACK_WEBHOOK_URL, or SLO_GATE_SLACK_BOT_TOKEN and SLO_GATE_SLACK_CHANNEL"
+            )
+        notifier = SlackNotifier(
+            webhook_url=webhook,
+            token=None if webhook else token,
+            channel=self.env.get("SLO_GATE_SLACK_CHANNEL") or None,
+            api_url=self.env.get("SLO_GATE_SLACK_API_URL") or SLACK_API,
+        )
+        self._closers.append(notifier.close)
+        return notifier
 
     def audit_plan(self, settings: AuditSettings, policies: Sequence[LoadedPolicy]) -> SinkPlan:
         from gate.audit.recorder import plan_sinks

@@ -1,0 +1,272 @@
+"""Measure the report: every SLO of every policy now, 24 h and 7 d ago, over the period, and the
+gate's decisions in it; then the verdicts and the narrative.
+
+In: loaded policies, a source that answers instant and range queries, the typed audit records, a
+`ReportRequest` (evaluation time, period) and the run's model client. Out: a `DailyReport`.
+
+Every figure comes from the gate's own measuring code, so the report agrees with `check` and
+`status` to the digit: "now" from `measure_policies`; 24 h and 7 d ago from `measure_over` (rolling
+windows: one range query with two steps) or `measure_slo` at those instants (calendar windows); the
+series and the incidents from `measure_over` over the period at STEPS steps at most (alerts exactly as
+the gate evaluates them at each step); each incident's edges and spend as the postmortem finds them
+(gate.postmortem: 1-minute burn, one batched spend query); the period's spend per SLO likewise.
+A query that fails makes that figure absent with a note, never a healthy zero.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from gate.audit.record import AuditRecord
+from gate.daily.model import DailyReport, IncidentEntry, Period, SeriesPoint, ServiceDaily, SLODaily
+from gate.daily.narrative import narrative
+from gate.daily.verdict import verdict
+from gate.errors import DataError
+from gate.llm.client import ToolCaller
+from gate.measure import HistorySource, SLOPoint, measure_over, measure_policies, measure_slo
+from gate.models import SLOBudget
+from gate.policy import SLO, LoadedPolicy
+from gate.postmortem import span as spans
+from gate.postmortem.build import fine_points
+from gate.postmortem.deploys import decisions_around
+from gate.postmortem.model import NarrativeInfo
+from gate.postmortem.spend import measure_span
+from gate.times import iso
+
+__all__ = ["STEPS", "ReportRequest", "build_report", "series_step"]
+
+DAY = 86400.0
+STEPS = 200  # points of a series at most
+REFINE_BEFORE = 2 * 3600.0  # an incident's edges are looked for this long before its alert
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    at: float
+    period: float  # seconds
+    label: str  # how the period was given: 24h, 7d
+    concurrency: int = 8
+
+
+def series_step(period: float) -> float:
+    """Whole minutes, at most STEPS points over the period (24 h: 8 min, 181 points)."""
+    return max(60.0, math.ceil(period / (STEPS - 1) / 60.0) * 60.0)
+
+
+@dataclass(frozen=True)
+class _Measured:
+    slo: SLODaily
+    incidents: list[IncidentEntry]
+    notes: list[str]
+
+
+def _ago(slo: SLO, source: HistorySource, at: float, tenant: str | None) -> tuple[float | None, float | None]:
+    """Budget left 7 d and 24 h ago, as the gate would have measured it then."""
+    if isinstance(slo.window, str):
+        points = measure_over(slo, source, at - 7 * DAY, at - DAY, 6 * DAY, tenant, windows=())
+        values = [p.budget.budget_remaining if p.budget.status == "ok" else None for p in points]
+        return values[0], values[-1]
+    week, day = (measure_slo(slo, source, at - span, tenant) for span in (7 * DAY, DAY))
+    return (
+        week.budget_remaining if week.status == "ok" else None,
+        day.budget_remaining if day.status == "ok" else None,
+    )
+
+
+def _incidents(
+    slo: SLO,
+    source: HistorySource,
+    points: Sequence[SLOPoint],
+    at: float,
+    tenant: str | None,
+    required: float,
+) -> tuple[list[IncidentEntry], list[str]]:
+    found: list[IncidentEntry] = []
+    notes: list[str] = []
+    for coarse in spans.alert_spans(points):
+        try:
+            fine = fine_points(
+                slo, source, coarse.start - REFINE_BEFORE, min(at, coarse.end + REFINE_BEFORE), tenant
+            )
+            chosen = spans.choose(spans.alert_spans(fine, gap=spans.GAP), (coarse.start + coarse.end) / 2)
+            edges = spans.widen(fine, chosen) if chosen is not None else None
+        except DataError as exc:
+            notes.append(f"{slo.name}: an incident's edges could not be read: {exc.message}")
+            edges = None
+        start, end = (edges.start, edges.end) if edges is not None else (coarse.start, coarse.end)
+        if found and start <= found[-1].end_unix:
+            continue  # the same incident, already found from an earlier alert span
+        note, window_pct, quarter_pct = None, None, None
+        try:
+            impact = measure_span(slo, source, start, max(end, start + 60.0), tenant)
+            window_pct, quarter_pct = impact.window_pct, impact.quarter_pct
+        except DataError as exc:
+            note = exc.message
+        found.append(
+            IncidentEntry(
+                slo=slo.name,
+                start=iso(start),
+                end=iso(end),
+                start_unix=start,
+                end_unix=end,
+                minutes=(end - start) / 60.0,
+                alert=coarse.severity,
+                peak_burn=edges.peak_burn if edges is not None else None,
+                window_pct=window_pct,
+                quarter_pct=quarter_pct,
+                ongoing=coarse.end >= points[-1].at or (edges is not None and edges.open_end),
+                resolution=edges.resolution if edges is not None else "alert",
+                postmortem_required=(window_pct or 0.0) > required,
+                note=note,
+            )
+        )
+    return found, notes
+
+
+def _measure_slo(
+    loaded: LoadedPolicy, slo: SLO, now: SLOBudget, source: HistorySource, request: ReportRequest
+) -> _Measured:
+    tenant = loaded.policy.prometheus.tenant
+    at, start = request.at, request.at - request.period
+    notes: list[str] = []
+    try:
+        week, day = _ago(slo, source, at, tenant)
+    except DataError as exc:
+        week, day = None, None
+        notes.append(f"{slo.name}: budget 24 h / 7 d ago could not be measured: {exc.message}")
+    series: list[SeriesPoint] = []
+    series_note = None if isinstance(slo.window, str) else "a calendar window has no sliding series"
+    incidents: list[IncidentEntry] = []
+    try:
+        points = measure_over(slo, source, start, at, series_step(request.period), tenant)
+    except DataError as exc:
+        points = []
+        series_note = f"the burn history could not be read: {exc.message}"
+    if points:
+        if isinstance(slo.window, str):
+            series = [
+                SeriesPoint(
+                    at=p.at, budget_remaining=p.budget.budget_remaining if p.budget.status == "ok" else None
+                )
+                for p in points
+            ]
+        incidents, more = _incidents(slo, source, points, at, tenant, loaded.policy.postmortem.required_above)
+        notes += more
+    spent = None
+    try:
+        spent = measure_span(slo, source, start, at, tenant).window_pct
+    except DataError as exc:
+        notes.append(f"{slo.name}: the period's spend could not be measured: {exc.message}")
+    ok = now.status == "ok"
+    daily = SLODaily(
+        name=slo.name,
+        objective=slo.objective,
+        window=now.window,
+        status=now.status,
+        reason=now.reason,
+        budget_remaining=now.budget_remaining if ok else None,
+        budget_remaining_24h_ago=day,
+        budget_remaining_7d_ago=week,
+        burn_rates=dict(now.burn_rates),
+        alert=now.alert,
+        alert_reasons=list(now.alert_reasons),
+        exhaustion_hours=now.exhaustion_hours,
+        events=now.events,
+        spent_pct=spent,
+        series=series,
+        series_note=series_note,
+    )
+    return _Measured(daily, incidents, notes)
+
+
+def _service(
+    loaded: LoadedPolicy,
+    measured: Sequence[_Measured],
+    records: Sequence[AuditRecord],
+    request: ReportRequest,
+) -> ServiceDaily:
+    policy = loaded.policy
+    slos = [m.slo for m in measured]
+    incidents = sorted((i for m in measured for i in m.incidents), key=lambda i: i.start_unix)
+    deploys = decisions_around(records, policy.service, request.at, request.at, lookback=request.period)
+    deploys = [d.model_copy(update={"nearest": False}) for d in deploys]
+    spends = [s.spent_pct for s in slos if s.spent_pct is not None]
+    spent = max(spends) if spends else None
+    costs = [d.cost_pct for d in deploys if d.deploy and d.cost_pct is not None]
+    deploys_cost = sum(costs) if costs else (0.0 if deploys else None)
+    chosen, reasons = verdict(policy.gate, slos, len(incidents))
+    return ServiceDaily(
+        service=policy.service,
+        policy=loaded.path,
+        verdict=chosen,
+        verdict_reasons=reasons,
+        slos=slos,
+        incidents=incidents,
+        deploys=deploys,
+        passed=sum(1 for d in deploys if d.outcome in ("pass", "warn") and d.override_actor is None),
+        failed=sum(1 for d in deploys if d.outcome in ("fail", "inconclusive")),
+        overridden=sum(1 for d in deploys if d.override_actor is not None and d.outcome == "pass"),
+        spent_pct=spent,
+        deploys_cost_pct=deploys_cost,
+        unattributed_pct=None if spent is None else max(0.0, spent - (deploys_cost or 0.0)),
+        notes=[n for m in measured for n in m.notes],
+    )
+
+
+def build_report(
+    policies: Sequence[LoadedPolicy],
+    source: HistorySource,
+    records: Sequence[AuditRecord],
+    request: ReportRequest,
+    *,
+    metrics_label: str,
+    audit_label: str,
+    client: ToolCaller | None = None,
+    without_model: str = "no model configured",
+) -> DailyReport:
+    budgets = measure_policies(policies, source, request.at, concurrency=request.concurrency)
+    jobs = [
+        (loaded, slo, now)
+        for loaded, b in zip(policies, budgets, strict=True)
+        for slo, now in zip(loaded.policy.slos, b.slos, strict=True)
+    ]
+    with ThreadPoolExecutor(max_workers=max(1, request.concurrency)) as pool:
+        futures = [pool.submit(_measure_slo, loaded, slo, now, source, request) for loaded, slo, now in jobs]
+        results = [f.result() for f in futures]
+    services = []
+    for loaded in policies:
+        measured = [r for (owner, _, _), r in zip(jobs, results, strict=True) if owner is loaded]
+        services.append(_service(loaded, measured, records, request))
+    step = series_step(request.period)
+    points = sum(len(s.series) for svc in services for s in svc.slos)
+    usable = sum(1 for svc in services for s in svc.slos for p in s.series if p.budget_remaining is not None)
+    data = (
+        f"{sum(len(s.slos) for s in services)} SLOs; series of budget left every {step / 60:g} min over the "
+        f"period ({usable} of {points} points measured); incidents from the same steps, their edges at 1 min"
+    )
+    period = Period(
+        start=iso(request.at - request.period),
+        end=iso(request.at),
+        start_unix=request.at - request.period,
+        end_unix=request.at,
+        label=request.label,
+        step_seconds=step,
+    )
+    model = policies[0].policy.gate.risk.llm.model if policies else "claude-haiku-4-5"
+    draft = DailyReport(
+        generated_at=iso(request.at),
+        period=period,
+        data=data,
+        metrics_source=metrics_label,
+        services=services,
+        narrative=narrative_placeholder(),
+        audit=audit_label,
+    )
+    return draft.model_copy(update={"narrative": narrative(draft, client, model, without_model)})
+
+
+def narrative_placeholder() -> NarrativeInfo:
+    return NarrativeInfo(source="facts", text="")
