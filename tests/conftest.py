@@ -69,3 +69,14 @@ def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pyte
     for name in _AMBIENT:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SLO_GATE_CACHE_DIR", str(tmp_path_factory.mktemp("slo-gate-cache")))
+
+
+@pytest.fixture(scope="session")
+def incident_prometheus() -> Iterator[FixturePrometheus]:
+    """Real Prometheus on the reports' own dataset: a 47-minute incident in a known quarter
+    (tests/promfixture/incident.py), with its own cached TSDB."""
+    from tests.promfixture.incident import INCIDENT
+
+    require("Prometheus", find_binaries)
+    with running_fixture_prometheus(dataset=INCIDENT) as prom:
+        yield prom
