@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from gate.audit.record import AuditRecord
 from gate.audit.sink import GitSink
 from gate.times import iso
 from tests.promfixture.incident import (
@@ -65,7 +66,7 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")
     sink = GitSink("slo-gate-audit", cwd=str(work))
     old = decision("d-old", _t("2026-11-03T10:00:00"), risk="medium", event="push")
-    records = [
+    records: list[AuditRecord] = [
         old,
         settlement("s-old", old, 0.012, _t("2026-11-04T11:00:00")),
         decision(

@@ -73,7 +73,7 @@ class SlackNotifier:
         body = {**message.payload(), "channel": self.channel}
         if thread is not None:
             body.update(channel=thread.channel, thread_ts=thread.ts)
-        answer = self._send("chat.postMessage", body)
+        answer = self._send("/chat.postMessage", body)
         channel, ts = answer.get("channel"), answer.get("ts")
         if not isinstance(channel, str) or not isinstance(ts, str):
             raise ExternalError("Slack chat.postMessage answered without channel and ts")
@@ -82,7 +82,7 @@ class SlackNotifier:
     def update(self, ref: MessageRef, message: SlackMessage) -> None:
         if self._webhook:
             raise UsageError("a Slack webhook cannot update a message; use a bot token")
-        self._send("chat.update", {**message.payload(), "channel": ref.channel, "ts": ref.ts})
+        self._send("/chat.update", {**message.payload(), "channel": ref.channel, "ts": ref.ts})
 
     def _send(self, target: str, body: dict[str, Any]) -> dict[str, Any]:
         try:
