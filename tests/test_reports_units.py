@@ -11,6 +11,7 @@ import pytest
 
 from gate import promql
 from gate.daily.html import chart, html_escape
+from gate.daily.incidents import hot, hot_runs
 from gate.daily.model import SeriesPoint, SLODaily
 from gate.daily.render import sparkline
 from gate.daily.verdict import verdict
@@ -331,3 +332,33 @@ def test_a_steady_budget_draws_a_flat_sparkline() -> None:
 def test_the_digest_payload_is_json() -> None:
     built = message("t", [header("h"), section(mrkdwn("<!here>"))])
     assert "<!here>" not in json.dumps(built.payload())
+
+
+# ---- the hourly scan ---------------------------------------------------------------------------
+
+
+def hour(index: int, *, alert: Alert = "none", burn_1h: float = 0.5, burn_6h: float = 0.5) -> SLOPoint:
+    rates: dict[str, float | None] = {"1h": burn_1h, "6h": burn_6h, "5m": 0.1}
+    budget = SLOBudget(
+        name="a", objective=99.9, window="30d", window_seconds=2_592_000, burn_rates=rates, alert=alert
+    )
+    return SLOPoint(T0 + index * 3600, budget)
+
+
+@pytest.mark.parametrize(
+    ("point", "expected"),
+    [
+        (hour(0), False),
+        (hour(0, alert="ticket"), True),
+        (hour(0, burn_1h=7.3), True),  # above half the 1 h page threshold (14.4 / 2): a page may have held
+        (hour(0, burn_1h=7.1), False),
+        (hour(0, burn_6h=3.1), True),  # above half the 6 h page threshold (6 / 2)
+    ],
+)
+def test_an_hour_is_looked_at_closer_when_a_page_may_have_held_in_it(point: SLOPoint, expected: bool) -> None:
+    assert hot(point) is expected
+
+
+def test_hot_hours_run_together_from_the_hour_before_the_first() -> None:
+    points = [hour(0), hour(1, burn_1h=20), hour(2, alert="page"), hour(3), hour(4, alert="ticket")]
+    assert hot_runs(points, 3600) == [(T0, T0 + 2 * 3600), (T0 + 3 * 3600, T0 + 4 * 3600)]

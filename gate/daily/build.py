@@ -5,11 +5,12 @@ In: loaded policies, a source that answers instant and range queries, the typed 
 `ReportRequest` (evaluation time, period) and the run's model client. Out: a `DailyReport`.
 
 Every figure comes from the gate's own measuring code, so the report agrees with `check` and
-`status` to the digit: "now" from `measure_policies`; 24 h and 7 d ago from `measure_over` (rolling
-windows: one range query with two steps) or `measure_slo` at those instants (calendar windows); the
-series and the incidents from `measure_over` over the period at STEPS steps at most (alerts exactly as
-the gate evaluates them at each step); each incident's edges and spend as the postmortem finds them
-(gate.postmortem: 1-minute burn, one batched spend query); the period's spend per SLO likewise.
+`status` to the digit: "now" from `measure_policies`; the series of budget left from `measure_over`
+over the period (the SLO window alone, at most STEPS steps), whose first point is also the budget
+24 h (or 7 d) ago when the period is that long; other past budgets from a one-step `measure_over`
+(rolling windows) or `measure_slo` (calendar windows); the incidents from gate.daily.incidents (an
+hourly scan of the gate's alerts, then 1-minute edges as a postmortem finds them); the period's spend
+from one batched query (gate.postmortem.spend).
 A query that fails makes that figure absent with a note, never a healthy zero.
 """
 
@@ -21,16 +22,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from gate.audit.record import AuditRecord
+from gate.daily.incidents import find_incidents
 from gate.daily.model import DailyReport, IncidentEntry, Period, SeriesPoint, ServiceDaily, SLODaily
 from gate.daily.narrative import narrative
 from gate.daily.verdict import verdict
 from gate.errors import DataError
 from gate.llm.client import ToolCaller
-from gate.measure import HistorySource, SLOPoint, measure_over, measure_policies, measure_slo
+from gate.measure import HistorySource, measure_over, measure_policies, measure_slo
 from gate.models import SLOBudget
 from gate.policy import SLO, LoadedPolicy
-from gate.postmortem import span as spans
-from gate.postmortem.build import fine_points
 from gate.postmortem.deploys import decisions_around
 from gate.postmortem.model import NarrativeInfo
 from gate.postmortem.spend import measure_span
@@ -40,7 +40,6 @@ __all__ = ["STEPS", "ReportRequest", "build_report", "series_step"]
 
 DAY = 86400.0
 STEPS = 200  # points of a series at most
-REFINE_BEFORE = 2 * 3600.0  # an incident's edges are looked for this long before its alert
 
 
 @dataclass(frozen=True)
@@ -63,67 +62,37 @@ class _Measured:
     notes: list[str]
 
 
-def _ago(slo: SLO, source: HistorySource, at: float, tenant: str | None) -> tuple[float | None, float | None]:
-    """Budget left 7 d and 24 h ago, as the gate would have measured it then."""
+def _budget_at(slo: SLO, source: HistorySource, when: float, tenant: str | None) -> float | None:
+    """Budget left at `when`, as the gate would have measured it then: a rolling window from a
+    one-step range query of the SLO window alone, a calendar window from the gate's instant query."""
     if isinstance(slo.window, str):
-        points = measure_over(slo, source, at - 7 * DAY, at - DAY, 6 * DAY, tenant, windows=())
-        values = [p.budget.budget_remaining if p.budget.status == "ok" else None for p in points]
-        return values[0], values[-1]
-    week, day = (measure_slo(slo, source, at - span, tenant) for span in (7 * DAY, DAY))
-    return (
-        week.budget_remaining if week.status == "ok" else None,
-        day.budget_remaining if day.status == "ok" else None,
-    )
+        measured = measure_over(slo, source, when, when, 60.0, tenant, windows=())[0].budget
+    else:
+        measured = measure_slo(slo, source, when, tenant)
+    return measured.budget_remaining if measured.status == "ok" else None
 
 
-def _incidents(
-    slo: SLO,
-    source: HistorySource,
-    points: Sequence[SLOPoint],
-    at: float,
-    tenant: str | None,
-    required: float,
-) -> tuple[list[IncidentEntry], list[str]]:
-    found: list[IncidentEntry] = []
-    notes: list[str] = []
-    for coarse in spans.alert_spans(points):
-        try:
-            fine = fine_points(
-                slo, source, coarse.start - REFINE_BEFORE, min(at, coarse.end + REFINE_BEFORE), tenant
-            )
-            chosen = spans.choose(spans.alert_spans(fine, gap=spans.GAP), (coarse.start + coarse.end) / 2)
-            edges = spans.widen(fine, chosen) if chosen is not None else None
-        except DataError as exc:
-            notes.append(f"{slo.name}: an incident's edges could not be read: {exc.message}")
-            edges = None
-        start, end = (edges.start, edges.end) if edges is not None else (coarse.start, coarse.end)
-        if found and start <= found[-1].end_unix:
-            continue  # the same incident, already found from an earlier alert span
-        note, window_pct, quarter_pct = None, None, None
-        try:
-            impact = measure_span(slo, source, start, max(end, start + 60.0), tenant)
-            window_pct, quarter_pct = impact.window_pct, impact.quarter_pct
-        except DataError as exc:
-            note = exc.message
-        found.append(
-            IncidentEntry(
-                slo=slo.name,
-                start=iso(start),
-                end=iso(end),
-                start_unix=start,
-                end_unix=end,
-                minutes=(end - start) / 60.0,
-                alert=coarse.severity,
-                peak_burn=edges.peak_burn if edges is not None else None,
-                window_pct=window_pct,
-                quarter_pct=quarter_pct,
-                ongoing=coarse.end >= points[-1].at or (edges is not None and edges.open_end),
-                resolution=edges.resolution if edges is not None else "alert",
-                postmortem_required=(window_pct or 0.0) > required,
-                note=note,
-            )
-        )
-    return found, notes
+def _series(slo: SLO, source: HistorySource, request: ReportRequest, tenant: str | None) -> list[SeriesPoint]:
+    """Budget left over the period at every step (the SLO window alone: the alerts come from the scan)."""
+    step = series_step(request.period)
+    points = measure_over(slo, source, request.at - request.period, request.at, step, tenant, windows=())
+    return [
+        SeriesPoint(at=p.at, budget_remaining=p.budget.budget_remaining if p.budget.status == "ok" else None)
+        for p in points
+    ]
+
+
+def _ago(
+    slo: SLO, source: HistorySource, request: ReportRequest, tenant: str | None, series: Sequence[SeriesPoint]
+) -> tuple[float | None, float | None]:
+    """Budget left 24 h and 7 d ago: the series' first point when the period is exactly that long."""
+    found: list[float | None] = []
+    for span in (DAY, 7 * DAY):
+        if series and abs(series[0].at - (request.at - span)) < 1e-6:
+            found.append(series[0].budget_remaining)
+        else:
+            found.append(_budget_at(slo, source, request.at - span, tenant))
+    return found[0], found[1]
 
 
 def _measure_slo(
@@ -132,32 +101,30 @@ def _measure_slo(
     tenant = loaded.policy.prometheus.tenant
     at, start = request.at, request.at - request.period
     notes: list[str] = []
-    try:
-        week, day = _ago(slo, source, at, tenant)
-    except DataError as exc:
-        week, day = None, None
-        notes.append(f"{slo.name}: budget 24 h / 7 d ago could not be measured: {exc.message}")
     series: list[SeriesPoint] = []
     series_note = None if isinstance(slo.window, str) else "a calendar window has no sliding series"
+    if isinstance(slo.window, str):
+        try:
+            series = _series(slo, source, request, tenant)
+        except DataError as exc:
+            series_note = f"the series could not be read: {exc.message}"
+    try:
+        day, week = _ago(slo, source, request, tenant, series)
+    except DataError as exc:
+        day, week = None, None
+        notes.append(f"{slo.name}: budget 24 h / 7 d ago could not be measured: {exc.message}")
     incidents: list[IncidentEntry] = []
     try:
-        points = measure_over(slo, source, start, at, series_step(request.period), tenant)
+        incidents = find_incidents(
+            slo, source, start, at, tenant, required=loaded.policy.postmortem.required_above
+        )
     except DataError as exc:
-        points = []
-        series_note = f"the burn history could not be read: {exc.message}"
-    if points:
-        if isinstance(slo.window, str):
-            series = [
-                SeriesPoint(
-                    at=p.at, budget_remaining=p.budget.budget_remaining if p.budget.status == "ok" else None
-                )
-                for p in points
-            ]
-        incidents, more = _incidents(slo, source, points, at, tenant, loaded.policy.postmortem.required_above)
-        notes += more
+        notes.append(
+            f"{slo.name}: the burn history could not be read, so incidents are not shown: {exc.message}"
+        )
     spent = None
     try:
-        spent = measure_span(slo, source, start, at, tenant).window_pct
+        spent = measure_span(slo, source, start, at, tenant, quarter=False).window_pct
     except DataError as exc:
         notes.append(f"{slo.name}: the period's spend could not be measured: {exc.message}")
     ok = now.status == "ok"
@@ -245,7 +212,7 @@ def build_report(
     usable = sum(1 for svc in services for s in svc.slos for p in s.series if p.budget_remaining is not None)
     data = (
         f"{sum(len(s.slos) for s in services)} SLOs; series of budget left every {step / 60:g} min over the "
-        f"period ({usable} of {points} points measured); incidents from the same steps, their edges at 1 min"
+        f"period ({usable} of {points} points measured); alerts scanned hourly, incident edges at 1 min"
     )
     period = Period(
         start=iso(request.at - request.period),

@@ -18,7 +18,10 @@ from gate.postmortem.impact import SpanImpact, events, span_impact
 __all__ = ["measure_span"]
 
 
-def measure_span(slo: SLO, source: MetricsSource, start: float, end: float, tenant: str | None) -> SpanImpact:
+def measure_span(
+    slo: SLO, source: MetricsSource, start: float, end: float, tenant: str | None, *, quarter: bool = True
+) -> SpanImpact:
+    """The span's cost; `quarter=False` leaves the quarter out (cheaper: its window can hold 92 days)."""
     if end <= start:
         raise DataError(f"SLO {slo.name}: a span must end after it starts")
     q_start, q_end = budget.calendar_bounds(CalendarWindow(calendar="quarter"), end)
@@ -28,8 +31,9 @@ def measure_span(slo: SLO, source: MetricsSource, start: float, end: float, tena
     specs = [
         promql.WindowSpec("span", promql.seconds_duration(seconds), seconds),
         promql.WindowSpec("slo", window_specs[0].duration, window.measured_seconds),
-        promql.WindowSpec("quarter", promql.seconds_duration(to_date), to_date),
     ]
+    if quarter:
+        specs.append(promql.WindowSpec("quarter", promql.seconds_duration(to_date), to_date))
     try:
         samples = source.instant(promql.batch_query(slo.sli, specs), end, tenant=tenant)
         counts = promql.parse_batch(samples, slo.sli, specs)
@@ -41,7 +45,7 @@ def measure_span(slo: SLO, source: MetricsSource, start: float, end: float, tena
             raise DataError(f"SLO {slo.name}: implausible counts over the {name}: {problem}")
     per_second = not promql.uses_increase(slo.sli.total_query)
     _, window_events = events(counts["slo"], per_second)
-    _, quarter_events = events(counts["quarter"], per_second)
+    _, quarter_events = events(counts["quarter"], per_second) if quarter else (None, None)
     return span_impact(
         objective=slo.objective,
         start=start,
