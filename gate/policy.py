@@ -13,6 +13,7 @@ error's line and column in the author's own text. No file, network or clock is t
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal, get_args
@@ -124,6 +125,7 @@ def check_query(text: str, budget: promql_syntax.ParseBudget | None = None) -> s
     raise ValueError(f"parse error at {where}: {syntax.message}")
 
 
+@functools.lru_cache(maxsize=512)  # every alert threshold at every step of a span asks again
 def parse_duration(text: str) -> float:
     """Seconds in a Prometheus duration such as `30d`, `1h30m` or `5m`."""
     if not _DURATION.fullmatch(text):

@@ -5,12 +5,12 @@ In: loaded policies, a source that answers instant and range queries, the typed 
 `ReportRequest` (evaluation time, period) and the run's model client. Out: a `DailyReport`.
 
 Every figure comes from the gate's own measuring code, so the report agrees with `check` and
-`status` to the digit: "now" from `measure_policies`; the series of budget left from `measure_over`
-over the period (the SLO window alone, at most STEPS steps), whose first point is also the budget
+`status` to the digit: "now" from `measure_policies`; budget left and alerts over the period from one
+`measure_over` of every window (hourly, at most STEPS steps), whose first point is also the budget
 24 h (or 7 d) ago when the period is that long; other past budgets from a one-step `measure_over`
-(rolling windows) or `measure_slo` (calendar windows); the incidents from gate.daily.incidents (an
-hourly scan of the gate's alerts, then 1-minute edges as a postmortem finds them); the period's spend
-from one batched query (gate.postmortem.spend).
+(rolling windows) or `measure_slo` (calendar windows); the incidents from those points' alerts, with
+1-minute edges as a postmortem finds them (gate.daily.incidents); the period's spend from one batched
+query (gate.postmortem.spend).
 A query that fails makes that figure absent with a note, never a healthy zero.
 """
 
@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from gate.audit.record import AuditRecord
-from gate.daily.incidents import find_incidents
+from gate.daily.incidents import SCAN_STEP, find_incidents, scan
 from gate.daily.model import DailyReport, IncidentEntry, Period, SeriesPoint, ServiceDaily, SLODaily
 from gate.daily.narrative import narrative
 from gate.daily.verdict import verdict
@@ -51,8 +51,10 @@ class ReportRequest:
 
 
 def series_step(period: float) -> float:
-    """Whole minutes, at most STEPS points over the period (24 h: 8 min, 181 points)."""
-    return max(60.0, math.ceil(period / (STEPS - 1) / 60.0) * 60.0)
+    """Hourly, or coarser (whole minutes) so the period has at most STEPS points: 25 over 24 h, 169
+    over 7 d. Every step evaluates every burn window, so finer steps would cost the backend many times
+    the gate's own query; the hours that need a closer look get one (gate.daily.incidents)."""
+    return max(SCAN_STEP, math.ceil(period / (STEPS - 1) / 60.0) * 60.0)
 
 
 @dataclass(frozen=True)
@@ -70,16 +72,6 @@ def _budget_at(slo: SLO, source: HistorySource, when: float, tenant: str | None)
     else:
         measured = measure_slo(slo, source, when, tenant)
     return measured.budget_remaining if measured.status == "ok" else None
-
-
-def _series(slo: SLO, source: HistorySource, request: ReportRequest, tenant: str | None) -> list[SeriesPoint]:
-    """Budget left over the period at every step (the SLO window alone: the alerts come from the scan)."""
-    step = series_step(request.period)
-    points = measure_over(slo, source, request.at - request.period, request.at, step, tenant, windows=())
-    return [
-        SeriesPoint(at=p.at, budget_remaining=p.budget.budget_remaining if p.budget.status == "ok" else None)
-        for p in points
-    ]
 
 
 def _ago(
@@ -103,25 +95,29 @@ def _measure_slo(
     notes: list[str] = []
     series: list[SeriesPoint] = []
     series_note = None if isinstance(slo.window, str) else "a calendar window has no sliding series"
-    if isinstance(slo.window, str):
-        try:
-            series = _series(slo, source, request, tenant)
-        except DataError as exc:
-            series_note = f"the series could not be read: {exc.message}"
+    incidents: list[IncidentEntry] = []
+    try:
+        points = scan(slo, source, start, at, series_step(request.period), tenant)
+        if isinstance(slo.window, str):
+            series = [
+                SeriesPoint(
+                    at=p.at, budget_remaining=p.budget.budget_remaining if p.budget.status == "ok" else None
+                )
+                for p in points
+            ]
+        incidents = find_incidents(
+            slo, source, points, at, tenant, required=loaded.policy.postmortem.required_above
+        )
+    except DataError as exc:
+        series_note = f"the burn history could not be read: {exc.message}"
+        notes.append(
+            f"{slo.name}: the burn history could not be read, so incidents are not shown: {exc.message}"
+        )
     try:
         day, week = _ago(slo, source, request, tenant, series)
     except DataError as exc:
         day, week = None, None
         notes.append(f"{slo.name}: budget 24 h / 7 d ago could not be measured: {exc.message}")
-    incidents: list[IncidentEntry] = []
-    try:
-        incidents = find_incidents(
-            slo, source, start, at, tenant, required=loaded.policy.postmortem.required_above
-        )
-    except DataError as exc:
-        notes.append(
-            f"{slo.name}: the burn history could not be read, so incidents are not shown: {exc.message}"
-        )
     spent = None
     try:
         spent = measure_span(slo, source, start, at, tenant, quarter=False).window_pct
@@ -211,8 +207,8 @@ def build_report(
     points = sum(len(s.series) for svc in services for s in svc.slos)
     usable = sum(1 for svc in services for s in svc.slos for p in s.series if p.budget_remaining is not None)
     data = (
-        f"{sum(len(s.slos) for s in services)} SLOs; series of budget left every {step / 60:g} min over the "
-        f"period ({usable} of {points} points measured); alerts scanned hourly, incident edges at 1 min"
+        f"{sum(len(s.slos) for s in services)} SLOs; budget left and alerts every {step / 60:g} min over the "
+        f"period ({usable} of {points} points measured); incident edges at 1 min"
     )
     period = Period(
         start=iso(request.at - request.period),

@@ -4,8 +4,8 @@ Reading every burn window at every few minutes of a day costs a backend many tim
 own query costs, so the period is read in two passes, both with the gate's batched expression
 (`measure_over`) and its alert rules:
 
-1. a scan at hourly steps with every burn window: the alert the gate would have reported at each
-   step. An hour is *hot* when an alert held at its step, or when a page rule's long window (1 h,
+1. a scan at hourly steps (or coarser for long periods) with every burn window: the alert the gate
+   would have reported at each step; the same points carry the report's series of budget left. An hour is *hot* when an alert held at its step, or when a page rule's long window (1 h,
    6 h) burned above half its threshold: its windows tile the hours, so a page that held between two
    steps leaves at least that much in one of them (with steady traffic);
 2. for each run of hot hours up to REFINE_MAX long: the page windows and the `1m` window at every
@@ -125,15 +125,30 @@ def _entry(
     )
 
 
+def scan(
+    slo: SLO, source: HistorySource, start: float, at: float, step: float, tenant: str | None
+) -> list[SLOPoint]:
+    """The gate's SLO at every `step` of [start, at] with every burn window (and the SLO window of a
+    rolling SLO, so the same points give the report's series of budget left)."""
+    return measure_over(slo, source, start, at, step, tenant, windows=BURN_WINDOWS)
+
+
 def find_incidents(
-    slo: SLO, source: HistorySource, start: float, at: float, tenant: str | None, *, required: float
+    slo: SLO,
+    source: HistorySource,
+    scanned: Sequence[SLOPoint],
+    at: float,
+    tenant: str | None,
+    *,
+    required: float,
 ) -> list[IncidentEntry]:
-    """The SLO's incidents in [start, at]; a query that fails raises DataError (the caller notes it)."""
-    scanned = measure_over(
-        slo, source, start, at, SCAN_STEP, tenant, windows=BURN_WINDOWS, budget_window=False
-    )
+    """The SLO's incidents in the span `scanned` covers (its points from `scan`, at SCAN_STEP or a
+    coarser step); a query that fails raises DataError (the caller notes it)."""
+    if not scanned:
+        return []
+    step = scanned[1].at - scanned[0].at if len(scanned) > 1 else SCAN_STEP
     found: list[IncidentEntry] = []
-    for first, last in hot_runs(scanned, SCAN_STEP):
+    for first, last in hot_runs(scanned, step):
         if last - first > REFINE_MAX:
             alert = _alert([], scanned, first, last)
             if alert is not None:
@@ -141,7 +156,7 @@ def find_incidents(
                 found.append(_entry(slo, source, tenant, edges, alert.end >= scanned[-1].at, required))
             continue
         fine = measure_over(
-            slo, source, first - SCAN_STEP, min(at, last + SCAN_STEP / 2), MINUTE, tenant,
+            slo, source, first - step, min(at, last + step / 2), MINUTE, tenant,
             windows=FINE_WINDOWS, budget_window=False,
         )  # fmt: skip
         alert = _alert(fine, scanned, first, last)
