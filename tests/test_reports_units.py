@@ -11,7 +11,6 @@ import pytest
 
 from gate import promql
 from gate.daily.html import chart, html_escape
-from gate.daily.incidents import hot, hot_runs
 from gate.daily.model import SeriesPoint, SLODaily
 from gate.daily.render import sparkline
 from gate.daily.verdict import verdict
@@ -23,7 +22,7 @@ from gate.notify.slack import MessageRef, SlackNotifier
 from gate.policy import SLI, GateConfig
 from gate.postmortem.capacity import release_capacity
 from gate.postmortem.impact import span_impact
-from gate.postmortem.span import alert_spans, choose, widen
+from gate.postmortem.span import alert_spans, choose, hot, hot_runs, widen
 from tests.support.httpstub import HTTPStub, Reply
 
 T0 = 1_800_000_000.0  # a whole minute

@@ -5,9 +5,10 @@ own query costs, so the period is read in two passes, both with the gate's batch
 (`measure_over`) and its alert rules:
 
 1. a scan at hourly steps (or coarser for long periods) with every burn window: the alert the gate
-   would have reported at each step; the same points carry the report's series of budget left. An hour is *hot* when an alert held at its step, or when a page rule's long window (1 h,
-   6 h) burned above half its threshold: its windows tile the hours, so a page that held between two
-   steps leaves at least that much in one of them (with steady traffic);
+   would have reported at each step; the same points carry the report's series of budget left. An
+   hour is *hot* (gate.postmortem.span.hot) when an alert held at its step, or when a page rule's
+   long window (1 h, 6 h) burned above half its threshold: its windows tile the hours, so a page that
+   held between two steps leaves at least that much in one of them (with steady traffic);
 2. for each run of hot hours up to REFINE_MAX long: the page windows and the `1m` window at every
    minute from an hour before it to half an hour after (never past the report's end). The page spans
    come from those minutes exactly, ticket states from the scan's steps; the edges are widened to the
@@ -22,7 +23,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gate.budget import ALERT_RULES
 from gate.daily.model import IncidentEntry
 from gate.errors import DataError
 from gate.measure import HistorySource, SLOPoint, measure_over
@@ -32,49 +32,15 @@ from gate.postmortem import span as spans
 from gate.postmortem.spend import measure_span
 from gate.times import iso
 
-__all__ = ["REFINE_MAX", "SCAN_STEP", "find_incidents", "hot", "hot_runs"]
+__all__ = ["REFINE_MAX", "SCAN_STEP", "find_incidents", "scan"]
 
 SCAN_STEP = 3600.0
 REFINE_MAX = 6 * 3600.0
 MINUTE = 60.0
-PAGE_RULES = tuple(rule for rule in ALERT_RULES if rule.severity == "page")
 FINE_WINDOWS = (
-    *dict.fromkeys(w for r in PAGE_RULES for w in (r.short_window, r.long_window)),
+    *dict.fromkeys(w for r in spans.PAGE_RULES for w in (r.short_window, r.long_window)),
     spans.FINE_WINDOW,
 )
-
-
-def hot(point: SLOPoint) -> bool:
-    """An alert held at this step, or a page rule's long window burned above half its threshold."""
-    measured = point.budget
-    if measured.status != "ok":
-        return False
-    if measured.alert != "none":
-        return True
-    for rule in PAGE_RULES:
-        burn = measured.burn_rates.get(rule.long_window)
-        if burn is not None and burn > rule.threshold(measured.window_seconds) / 2:
-            return True
-    return False
-
-
-def hot_runs(points: Sequence[SLOPoint], step: float) -> list[tuple[float, float]]:
-    """Runs of hot steps as (start of the hour before the first, last step)."""
-    runs: list[tuple[float, float]] = []
-    for point in points:
-        if not hot(point):
-            continue
-        if runs and point.at - runs[-1][1] <= step + 1e-6:
-            runs[-1] = (runs[-1][0], point.at)
-        else:
-            runs.append((point.at - step, point.at))
-    return runs
-
-
-def _tickets(points: Sequence[SLOPoint], start: float, end: float) -> list[float]:
-    return [
-        p.at for p in points if start <= p.at <= end and p.budget.status == "ok" and p.budget.alert != "none"
-    ]
 
 
 def _alert(
@@ -148,7 +114,7 @@ def find_incidents(
         return []
     step = scanned[1].at - scanned[0].at if len(scanned) > 1 else SCAN_STEP
     found: list[IncidentEntry] = []
-    for first, last in hot_runs(scanned, step):
+    for first, last in spans.hot_runs(scanned, step):
         if last - first > REFINE_MAX:
             alert = _alert([], scanned, first, last)
             if alert is not None:

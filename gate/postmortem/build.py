@@ -6,9 +6,10 @@ In: one loaded policy, a metrics source that can run range queries, the typed au
 which is read) and the run's model client. Out: a `Postmortem` (gate.postmortem.model) that the
 renderers turn into Markdown or JSON without computing anything.
 
-Every figure comes from the gate's own measuring code: the span from `measure_over` at a one-minute
-step (the `1m` window added, the SLO window left out: a 30 d range at every minute costs a backend
-far more than the answer is worth), the spend from one batched instant query (gate.postmortem.spend),
+Every figure comes from the gate's own measuring code: the span from `measure_over` (with --around:
+hourly over the search span to find the hot hours nearest the moment, then every minute of them, the
+`1m` window added and the SLO window left out: a 30 d range at every minute costs a backend far more
+than the answer is worth), the spend from one batched instant query (gate.postmortem.spend),
 the budget left after from `measure_policies` at the incident's end, the capacity from the policy's
 tiers and the expected costs the gate itself uses (gate.audit.settle.expected_cost).
 """
@@ -53,6 +54,7 @@ __all__ = ["SEARCH", "DraftRequest", "build_postmortem", "find_incident", "fine_
 MINUTE = 60.0
 DAY = 86400.0
 SEARCH = 12 * 3600.0  # --around looks this far either side for an alert span
+SCAN_STEP = 3600.0
 FINE_WINDOWS = (*BURN_WINDOWS, spans.FINE_WINDOW)
 
 
@@ -88,9 +90,17 @@ def find_incident(
             points = fine_points(slo, source, request.start, request.end, tenant)
             return spans.given_span(points, request.start, request.end), points
         assert request.around is not None
+        # Hourly first (every window at every minute of a day costs a backend dearly), then every
+        # minute of the hot hours nearest the moment, from an hour before to an hour after them.
         first = request.around - request.search
         last = min(request.around + request.search, request.at)
-        points = fine_points(slo, source, first, last, tenant)
+        hourly = measure_over(
+            slo, source, first, last, SCAN_STEP, tenant, windows=BURN_WINDOWS, budget_window=False
+        )
+        run = spans.choose_run(spans.hot_runs(hourly, SCAN_STEP), request.around)
+        if run is None:
+            return None, hourly
+        points = fine_points(slo, source, run[0] - SCAN_STEP, min(run[1] + SCAN_STEP, request.at), tenant)
     except DataError as exc:
         raise DataError(f"SLO {slo.name}: the burn history could not be read: {exc.message}") from None
     chosen = spans.choose(spans.alert_spans(points, gap=spans.GAP), request.around)

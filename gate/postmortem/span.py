@@ -20,16 +20,31 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from gate.budget import ALERT_RULES
 from gate.measure import SLOPoint
 from gate.models import Alert
 from gate.policy import parse_duration
 
-__all__ = ["FINE_WINDOW", "GAP", "AlertSpan", "IncidentSpan", "alert_spans", "choose", "given_span", "widen"]
+__all__ = [
+    "FINE_WINDOW",
+    "GAP",
+    "PAGE_RULES",
+    "AlertSpan",
+    "IncidentSpan",
+    "alert_spans",
+    "choose",
+    "choose_run",
+    "given_span",
+    "hot",
+    "hot_runs",
+    "widen",
+]
 
 FINE_WINDOW = "1m"
 COARSE_WINDOW = "5m"  # stands in when the 1 m ratios have no data (scrapes slower than 30 s)
 PEAK_WINDOW = "5m"
 GAP = 300.0  # a quiet stretch this short does not split an incident (noise in 1 m ratios)
+PAGE_RULES = tuple(rule for rule in ALERT_RULES if rule.severity == "page")
 
 
 @dataclass(frozen=True)
@@ -107,6 +122,44 @@ def choose(spans: Sequence[AlertSpan], around: float) -> AlertSpan | None:
         )
 
     return min(spans, key=distance)
+
+
+def hot(point: SLOPoint) -> bool:
+    """An alert held at this step, or a page rule's long window burned above half its threshold: a
+    page that held between two hourly steps leaves at least that much in one of the hours its long
+    window tiles (with steady traffic), so coarse steps find where to look at every minute."""
+    measured = point.budget
+    if measured.status != "ok":
+        return False
+    if measured.alert != "none":
+        return True
+    for rule in PAGE_RULES:
+        burn = measured.burn_rates.get(rule.long_window)
+        if burn is not None and burn > rule.threshold(measured.window_seconds) / 2:
+            return True
+    return False
+
+
+def hot_runs(points: Sequence[SLOPoint], step: float) -> list[tuple[float, float]]:
+    """Runs of hot steps as (start of the hour before the first, last step)."""
+    runs: list[tuple[float, float]] = []
+    for point in points:
+        if not hot(point):
+            continue
+        if runs and point.at - runs[-1][1] <= step + 1e-6:
+            runs[-1] = (runs[-1][0], point.at)
+        else:
+            runs.append((point.at - step, point.at))
+    return runs
+
+
+def choose_run(runs: Sequence[tuple[float, float]], around: float) -> tuple[float, float] | None:
+    """The run containing `around`, else the nearest one (the earlier on a tie)."""
+    if not runs:
+        return None
+    return min(
+        runs, key=lambda r: 0.0 if r[0] <= around <= r[1] else min(abs(r[0] - around), abs(r[1] - around))
+    )
 
 
 def _elevated(points: Sequence[SLOPoint], window: str) -> list[float]:
