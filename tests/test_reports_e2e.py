@@ -398,3 +398,46 @@ def test_a_weekly_report_covers_seven_days_in_at_most_200_points(weekly: dict[st
         for slo in service["slos"]:
             assert len(slo["series"]) <= 200
     assert any(i["slo"] == "availability" for i in _service(weekly, "checkout")["incidents"])
+
+
+def test_a_service_without_data_is_at_risk_never_healthy(
+    incident_prometheus: FixturePrometheus, workspace: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "policies"
+    folder.mkdir()
+    (folder / "search.yaml").write_text((POLICIES / "search.yaml").read_text(), encoding="utf-8")
+    (folder / "ghost.yaml").write_text(
+        (POLICIES / "search.yaml").read_text().replace("search", "ghost"), encoding="utf-8"
+    )
+    result = run_cli(
+        "report", "--policy", str(folder), "--prometheus-url", incident_prometheus.url,
+        "--at", str(incident_prometheus.end_time), "--format", "json", "--no-llm",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    ghost = _service(json.loads(result.output), "ghost")
+    assert ghost["verdict"] == "at risk"
+    assert "inconclusive" in ghost["verdict_reasons"][0]
+    assert ghost["slos"][0]["budget_remaining"] is None and ghost["incidents"] == []
+    assert all(p["budget_remaining"] is None for p in ghost["slos"][0]["series"])
+
+
+def test_the_postmortem_paragraph_may_come_from_the_model_when_grounded(
+    incident_prometheus: FixturePrometheus, workspace: Path
+) -> None:
+    expected = window_pct(INCIDENT_START, INCIDENT_END)
+    text = (
+        f"Between 03:13 UTC and 04:00 UTC the availability SLO of checkout burned at up to 200.0x and "
+        f"consumed {expected:.1f}% of the 30d budget."
+    )
+    with FakeAnthropic(answer({"text": text})) as fake:
+        code, draft = cli(
+            incident_prometheus, "postmortem", "--service", "checkout", "--around", iso(INCIDENT_START + 1200),
+            env={"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": fake.url},
+        )  # fmt: skip
+        request = fake.messages_requests[0]
+    assert code == 0, draft
+    assert "## What the data shows (drafted by claude-haiku-4-5)" in draft
+    assert request.body["tool_choice"]["name"] == "write_narrative"
+    assert "/pay" not in request.body["system"]  # label values only inside the data block
+    people = draft.split("## For people", 1)[1]
+    assert text[:40] not in people  # the model drafts nothing for people

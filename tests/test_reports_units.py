@@ -10,9 +10,10 @@ from collections.abc import Sequence
 import pytest
 
 from gate import promql
-from gate.daily.html import chart, html_escape
-from gate.daily.model import SeriesPoint, SLODaily
-from gate.daily.render import sparkline
+from gate.daily.html import chart, html_escape, render_html
+from gate.daily.model import DailyReport, Period, SeriesPoint, ServiceDaily, SLODaily
+from gate.daily.render import render_markdown, render_text, sparkline
+from gate.daily.slack import digest
 from gate.daily.verdict import verdict
 from gate.errors import ExternalError
 from gate.measure import SLOPoint
@@ -22,6 +23,7 @@ from gate.notify.slack import MessageRef, SlackNotifier
 from gate.policy import SLI, GateConfig
 from gate.postmortem.capacity import release_capacity
 from gate.postmortem.impact import span_impact
+from gate.postmortem.model import DeployFacts, NarrativeInfo
 from gate.postmortem.span import alert_spans, choose, hot, hot_runs, widen
 from tests.support.httpstub import HTTPStub, Reply
 
@@ -361,3 +363,39 @@ def test_an_hour_is_looked_at_closer_when_a_page_may_have_held_in_it(point: SLOP
 def test_hot_hours_run_together_from_the_hour_before_the_first() -> None:
     points = [hour(0), hour(1, burn_1h=20), hour(2, alert="page"), hour(3), hour(4, alert="ticket")]
     assert hot_runs(points, 3600) == [(T0, T0 + 2 * 3600), (T0 + 3 * 3600, T0 + 4 * 3600)]
+
+
+# ---- hostile text in every sink ----------------------------------------------------------------
+
+HOSTILE = "<!channel> <@U1> @here <script>alert(1)</script>\n::error::x [link](http://evil) *b*"
+
+
+def hostile_report() -> DailyReport:
+    deploy = DeployFacts(
+        id="id<x>", at="2026-11-10T01:00:00Z", at_unix=T0, outcome="pass", deploy=True, risk="low", event="push",
+        pr=1, head_sha=None, actor=HOSTILE, override_label="slo-gate/override", override_actor=HOSTILE,
+        override_reason=HOSTILE, cost_pct=None, settled=False, minutes_before_onset=0.0, nearest=False,
+    )  # fmt: skip
+    service = ServiceDaily(
+        service="svc", policy="p.yaml", verdict="watch", verdict_reasons=["r"], slos=[daily([0.9, 0.8])],
+        deploys=[deploy], passed=1,
+    )  # fmt: skip
+    period = Period(start="2026-11-09T12:00:00Z", end="2026-11-10T12:00:00Z", start_unix=T0, end_unix=T0 + 480,
+                    label="24h", step_seconds=480)  # fmt: skip
+    return DailyReport(
+        generated_at=period.end, period=period, data="d", metrics_source="m", services=[service],
+        narrative=NarrativeInfo(source="model", text=HOSTILE, model="m"), audit="a",
+    )  # fmt: skip
+
+
+def test_hostile_text_is_inert_in_every_format() -> None:
+    report = hostile_report()
+    text = render_text(report)
+    assert "\n::error::" not in text
+    markdown = render_markdown(report)
+    assert "<script>" not in markdown and "<!channel>" not in markdown and "](http://evil)" not in markdown
+    assert "@here" not in markdown  # a zero-width space keeps GitHub from notifying anyone
+    page = render_html(report)
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    payload = json.dumps(digest(report).payload())
+    assert "<!channel>" not in payload and "<@U1>" not in payload and "<script>" not in payload
