@@ -373,7 +373,7 @@ HOSTILE = "<!channel> <@U1> @here <script>alert(1)</script>\n::error::x [link](h
 def hostile_report() -> DailyReport:
     deploy = DeployFacts(
         id="id<x>", at="2026-11-10T01:00:00Z", at_unix=T0, outcome="pass", deploy=True, risk="low", event="push",
-        pr=1, head_sha=None, actor=HOSTILE, override_label="slo-gate/override", override_actor=HOSTILE,
+        pr=1, head_sha=None, actor=HOSTILE, overridden=True, override_label="slo-gate/override", override_actor=HOSTILE,
         override_reason=HOSTILE, cost_pct=None, settled=False, minutes_before_onset=0.0, nearest=False,
     )  # fmt: skip
     service = ServiceDaily(

@@ -120,8 +120,8 @@ def _slo_row(slo: SLODaily) -> str:
 def _deploy(d: DeployFacts) -> str:
     pr = f" PR #{d.pr}" if d.pr is not None else ""
     text = f"{d.at[11:16]} UTC {d.outcome} {d.risk}{pr} ({d.id})"
-    if d.override_actor:
-        text += f"; override {d.override_label} by {d.override_actor}: {d.override_reason or ''}"
+    if d.override_label:
+        text += f"; override {d.override_label} by {d.override_actor or 'unknown'}: {d.override_reason or ''}"
     if d.cost_pct is not None:
         text += f"; settled cost {d.cost_pct:.2f}%"
     return f"<li>{html_escape(text, 600)}</li>"

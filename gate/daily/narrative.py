@@ -103,7 +103,9 @@ def narrative(
             f"The most burn not attributable to any deploy was on {worst_service.service}: "
             f"{_pct(worst_service.unattributed_pct or 0.0)} of its budget."
         )
-    actors = sorted({d.override_actor for s in services for d in s.deploys if d.override_actor})
+    actors = sorted(
+        {d.override_actor for s in services for d in s.deploys if d.overridden and d.override_actor}
+    )
     text = " ".join(sentences[:8])
     if len(text) > NARRATIVE_MAX:
         text = text[: NARRATIVE_MAX - 1].rsplit(" ", 1)[0] + "…"

@@ -81,7 +81,7 @@ def _deploy_text(d: DeployFacts, escape: Callable[[str, int], str]) -> str:
     override = (
         f"; override {escape(d.override_label or '', 80)} by {escape(d.override_actor or 'unknown', 80)}"
         f" ({escape(d.override_reason or '', 160)})"
-        if d.override_actor
+        if d.override_label
         else ""
     )
     cost = (

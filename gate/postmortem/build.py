@@ -203,12 +203,12 @@ def _timeline(found: spans.IncidentSpan, deploys: Sequence[DeployFacts]) -> list
         events.append(
             (deploy.at_unix, "deploy", f"gate {deploy.outcome}: {deploy.risk}-risk change{pr} ({deploy.id})")
         )
-        if deploy.override_label is not None and deploy.override_actor is not None:
+        if deploy.overridden:
             events.append(
                 (
                     deploy.at_unix,
                     "override",
-                    f"override label {deploy.override_label} by {deploy.override_actor}",
+                    f"override label {deploy.override_label} by {deploy.override_actor or 'unknown'}",
                 )
             )
     events.append(

@@ -61,6 +61,7 @@ def decisions_around(
                 pr=record.run.pr,
                 head_sha=record.run.head_sha,
                 actor=record.run.actor,
+                overridden=bool(honoured),
                 override_label=override.label if override is not None else None,
                 override_actor=override.actor if override is not None else None,
                 override_reason=override.reason if override is not None else None,

@@ -126,7 +126,8 @@ class DeployFacts(Frozen):
     pr: int | None
     head_sha: str | None
     actor: str | None
-    override_label: str | None
+    overridden: bool  # an override or fix label was honoured (verified)
+    override_label: str | None  # the label's verdict, honoured or not
     override_actor: str | None
     override_reason: str | None
     cost_pct: float | None  # settled: percent of the budget it spent in its first 24 h
