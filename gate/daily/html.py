@@ -14,7 +14,7 @@ import html
 from collections.abc import Sequence
 
 from gate.daily.model import VERDICTS, DailyReport, ServiceDaily, SLODaily
-from gate.daily.render import pct, points, spend
+from gate.daily.render import incident_span, pct, points, spend
 from gate.postmortem.model import DeployFacts
 from gate.report import clean, fmt_burn, fmt_hours
 
@@ -152,8 +152,8 @@ def _service(s: ServiceDaily, start: float, end: float) -> str:
             )
     if s.incidents:
         items = "".join(
-            f"<li>{html_escape(i.slo, 100)} {html_escape(i.alert)}: {i.start[11:16]}–{i.end[11:16]} UTC "
-            f"({i.minutes:.0f} min), {spend(i.window_pct)} of the window's budget, {spend(i.quarter_pct)} of the quarter's"
+            f"<li>{html_escape(i.slo, 100)} {html_escape(i.alert)}: {html_escape(incident_span(i))}, "
+            f"{spend(i.window_pct)} of the window's budget, {spend(i.quarter_pct)} of the quarter's"
             f"{' — postmortem required' if i.postmortem_required else ''}</li>"
             for i in s.incidents
         )

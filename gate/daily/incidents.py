@@ -65,6 +65,7 @@ def _entry(
     edges: spans.IncidentSpan,
     ongoing: bool,
     required: float,
+    began_before: bool = False,
 ) -> IncidentEntry:
     note, window_pct, quarter_pct = None, None, None
     try:
@@ -87,6 +88,7 @@ def _entry(
         ongoing=ongoing,
         resolution=edges.resolution,
         postmortem_required=(window_pct or 0.0) > required,
+        began_before=began_before,
         note=note,
     )
 
@@ -119,7 +121,8 @@ def find_incidents(
             alert = _alert([], scanned, first, last)
             if alert is not None:
                 edges = spans.IncidentSpan(alert.start, alert.end, "1h", alert, None, None)
-                found.append(_entry(slo, source, tenant, edges, alert.end >= scanned[-1].at, required))
+                began = alert.start <= scanned[0].at
+                found.append(_entry(slo, source, tenant, edges, alert.end >= scanned[-1].at, required, began))
             continue
         fine = measure_over(
             slo, source, first - step, min(at, last + step / 2), MINUTE, tenant,

@@ -83,6 +83,7 @@ class IncidentEntry(Frozen):
     window_pct: float | None
     quarter_pct: float | None
     ongoing: bool  # still burning at the report's end
+    began_before: bool = False  # an alert already held at the period's first step
     resolution: str  # 1m | 5m | alert: what the edges were read from
     postmortem_required: bool
     note: str | None = None

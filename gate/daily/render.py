@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from gate.daily.model import VERDICTS, DailyReport, ServiceDaily, SLODaily
+from gate.daily.model import VERDICTS, DailyReport, IncidentEntry, ServiceDaily, SLODaily
 from gate.postmortem.model import DeployFacts
 from gate.report import clean, fmt_burn, fmt_hours, md_escape
 
@@ -49,7 +49,20 @@ def pct(fraction: float | None) -> str:
 
 
 def points(delta: float | None) -> str:
-    return "—" if delta is None else f"{delta * 100:+.1f} pts"
+    return "—" if delta is None else f"{round(delta * 100, 1) + 0.0:+.1f} pts"  # never "-0.0"
+
+
+def when(iso_time: str) -> str:
+    """`11-10 03:13` (UTC): a report's period spans two dates."""
+    return f"{iso_time[5:10]} {iso_time[11:16]}"
+
+
+def incident_span(i: IncidentEntry) -> str:
+    """`11-10 03:13 → 11-10 04:00 UTC (47 min)`, saying when it began before the period or goes on."""
+    start = f"before the period ({when(i.start)})" if i.began_before else when(i.start)
+    end = "ongoing" if i.ongoing else when(i.end)
+    length = f"{i.minutes:.0f} min" + (" in the period" if i.began_before else " so far" if i.ongoing else "")
+    return f"{start} → {end} UTC ({length})"
 
 
 def spend(percent: float | None) -> str:
@@ -124,8 +137,7 @@ def render_text(report: DailyReport) -> str:
                 )
         for incident in service.incidents:
             lines.append(
-                f"  incident {clean(incident.slo)} {incident.alert}: {incident.start} → {incident.end} "
-                f"({incident.minutes:.0f} min{', ongoing' if incident.ongoing else ''}), "
+                f"  incident {clean(incident.slo)} {incident.alert}: {incident_span(incident)}, "
                 f"{spend(incident.window_pct)} of the window's budget, {spend(incident.quarter_pct)} of the quarter's"
             )
         if service.deploys:
@@ -157,7 +169,7 @@ def render_markdown(report: DailyReport) -> str:
         "",
         counts,
         "",
-        f"_{md_escape(_period_line(report), 600)}_",
+        f"_{_period_line(report)}_",
         "",
     ]
     lines += ["| service | verdict | why |", "|---|---|---|"]
@@ -179,11 +191,13 @@ def render_markdown(report: DailyReport) -> str:
             "|---|---|---:|---:|---:|---:|---:|---|---:|---:|---|",
         ]
         for slo in s.slos:
-            spark = sparkline([p.budget_remaining for p in slo.series], 24) if slo.series else "—"
-            lines.append("| " + " | ".join(md_escape(c, 80) for c in _slo_cells(slo)) + f" | {spark} |")
+            spark = sparkline([p.budget_remaining for p in slo.series]) if slo.series else "—"
+            cells = _slo_cells(slo)
+            named = [md_escape(c, 80) for c in cells[:2]]
+            lines.append("| " + " | ".join([*named, *cells[2:]]) + f" | {spark} |")
         for i in s.incidents:
             lines.append(
-                f"- **incident** {md_escape(i.slo)} ({i.alert}) {i.start[11:16]}–{i.end[11:16]} UTC, {i.minutes:.0f} min: "
+                f"- **incident** {md_escape(i.slo)} ({i.alert}) {incident_span(i)}: "
                 f"{spend(i.window_pct)} of the window's budget, {spend(i.quarter_pct)} of the quarter's"
                 + (" — postmortem required" if i.postmortem_required else "")
             )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from gate.daily.model import VERDICTS, DailyReport, ServiceDaily
-from gate.daily.render import pct, points, spend
+from gate.daily.render import incident_span, pct, points, spend
 from gate.notify.blocks import MAX_BLOCKS, SlackMessage, context, divider, header, message, mrkdwn, section
 from gate.report import fmt_burn
 
@@ -37,7 +37,7 @@ def _service_text(s: ServiceDaily) -> str:
         )
     for i in s.incidents[:3]:
         lines.append(
-            f"• incident {mrkdwn(i.slo, 80)} {i.start[11:16]}–{i.end[11:16]} UTC: {spend(i.window_pct)} of the window's budget"
+            f"• incident {mrkdwn(i.slo, 80)} {incident_span(i)}: {spend(i.window_pct)} of the window's budget"
         )
     if s.deploys:
         lines.append(f"• decisions: {s.passed} passed, {s.failed} failed, {s.overridden} overridden")
