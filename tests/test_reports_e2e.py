@@ -409,6 +409,13 @@ def test_a_service_without_data_is_at_risk_never_healthy(
     (folder / "ghost.yaml").write_text(
         (POLICIES / "search.yaml").read_text().replace("search", "ghost"), encoding="utf-8"
     )
+    # Valid PromQL offline (Prometheus 3 names it so), unknown to the fixture's Prometheus 2: every query fails.
+    broken = (POLICIES / "search.yaml").read_text().replace("service: search", "service: broken")
+    broken = broken.replace(
+        'sum(rate(http_requests_total{job="search",code=~"5.."}[{{.window}}]))',
+        'sum(double_exponential_smoothing(http_requests_total{job="search"}[{{.window}}], 0.5, 0.5))',
+    )
+    (folder / "broken.yaml").write_text(broken, encoding="utf-8")
     result = run_cli(
         "report", "--policy", str(folder), "--prometheus-url", incident_prometheus.url,
         "--at", str(incident_prometheus.end_time), "--format", "json", "--no-llm",
@@ -419,6 +426,9 @@ def test_a_service_without_data_is_at_risk_never_healthy(
     assert "inconclusive" in ghost["verdict_reasons"][0]
     assert ghost["slos"][0]["budget_remaining"] is None and ghost["incidents"] == []
     assert all(p["budget_remaining"] is None for p in ghost["slos"][0]["series"])
+    failing = _service(json.loads(result.output), "broken")
+    assert failing["verdict"] == "at risk" and failing["slos"][0]["status"] == "inconclusive"
+    assert failing["slos"][0]["series"] == [] and any("could not be read" in n for n in failing["notes"])
 
 
 def test_the_postmortem_paragraph_may_come_from_the_model_when_grounded(

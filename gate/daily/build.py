@@ -87,17 +87,17 @@ def _ago(
     return found[0], found[1]
 
 
-def _measure_slo(
-    loaded: LoadedPolicy, slo: SLO, now: SLOBudget, source: HistorySource, request: ReportRequest
-) -> _Measured:
+def _history(
+    loaded: LoadedPolicy, slo: SLO, source: HistorySource, request: ReportRequest
+) -> tuple[list[SeriesPoint], str | None, list[IncidentEntry], list[str]]:
+    """The series of budget left (rolling windows), why there is none, the incidents, and notes."""
     tenant = loaded.policy.prometheus.tenant
-    at, start = request.at, request.at - request.period
-    notes: list[str] = []
     series: list[SeriesPoint] = []
-    series_note = None if isinstance(slo.window, str) else "a calendar window has no sliding series"
-    incidents: list[IncidentEntry] = []
+    note = None if isinstance(slo.window, str) else "a calendar window has no sliding series"
     try:
-        points = scan(slo, source, start, at, series_step(request.period), tenant)
+        points = scan(
+            slo, source, request.at - request.period, request.at, series_step(request.period), tenant
+        )
         if isinstance(slo.window, str):
             series = [
                 SeriesPoint(
@@ -105,14 +105,19 @@ def _measure_slo(
                 )
                 for p in points
             ]
-        incidents = find_incidents(
-            slo, source, points, at, tenant, required=loaded.policy.postmortem.required_above
-        )
+        required = loaded.policy.postmortem.required_above
+        return series, note, find_incidents(slo, source, points, request.at, tenant, required=required), []
     except DataError as exc:
-        series_note = f"the burn history could not be read: {exc.message}"
-        notes.append(
-            f"{slo.name}: the burn history could not be read, so incidents are not shown: {exc.message}"
-        )
+        why = f"the burn history could not be read: {exc.message}"
+        return series, why, [], [f"{slo.name}: {why}; incidents are not shown"]
+
+
+def _measure_slo(
+    loaded: LoadedPolicy, slo: SLO, now: SLOBudget, source: HistorySource, request: ReportRequest
+) -> _Measured:
+    tenant = loaded.policy.prometheus.tenant
+    at, start = request.at, request.at - request.period
+    series, series_note, incidents, notes = _history(loaded, slo, source, request)
     try:
         day, week = _ago(slo, source, request, tenant, series)
     except DataError as exc:
