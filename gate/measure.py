@@ -23,12 +23,14 @@ if TYPE_CHECKING:
     from gate.prometheus import RangeSeries
 
 
-def slo_windows(slo: SLO, at: float) -> tuple[budget.SLOWindow, list[promql.WindowSpec]]:
-    """The SLO window (named `slo`) followed by every burn-rate window."""
+def slo_windows(
+    slo: SLO, at: float, windows: Sequence[str] = BURN_WINDOWS
+) -> tuple[budget.SLOWindow, list[promql.WindowSpec]]:
+    """The SLO window (named `slo`) followed by every burn-rate window (or only `windows`)."""
     window = budget.slo_window(slo.window, at)
     duration = slo.window if isinstance(slo.window, str) else promql.seconds_duration(window.measured_seconds)
     specs = [promql.WindowSpec(budget.SLO_WINDOW, duration, window.measured_seconds)]
-    specs += [promql.WindowSpec(w, w, parse_duration(w)) for w in BURN_WINDOWS]
+    specs += [promql.WindowSpec(w, w, parse_duration(w)) for w in windows]
     return window, specs
 
 
@@ -37,8 +39,11 @@ def slo_query(slo: SLO, at: float) -> str:
     return promql.batch_query(slo.sli, specs)
 
 
-def measure_slo(slo: SLO, source: MetricsSource, at: float, tenant: str | None) -> SLOBudget:
-    window, specs = slo_windows(slo, at)
+def measure_slo(
+    slo: SLO, source: MetricsSource, at: float, tenant: str | None, *, windows: Sequence[str] = BURN_WINDOWS
+) -> SLOBudget:
+    """The SLO at `at` as the gate measures it; `windows=()` reads the budget alone (a past budget)."""
+    window, specs = slo_windows(slo, at, windows)
     spec = budget.SLOInput(
         name=slo.name,
         objective=slo.objective,

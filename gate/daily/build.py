@@ -7,10 +7,11 @@ In: loaded policies, a source that answers instant and range queries, the typed 
 Every figure comes from the gate's own measuring code, so the report agrees with `check` and
 `status` to the digit: "now" from `measure_policies`; budget left and alerts over the period from one
 `measure_over` of every window (hourly, at most STEPS steps), whose first point is also the budget
-24 h (or 7 d) ago when the period is that long; other past budgets from a one-step `measure_over`
-(rolling windows) or `measure_slo` (calendar windows); the incidents from those points' alerts, with
-1-minute edges as a postmortem finds them (gate.daily.incidents); the period's spend from one batched
-query (gate.postmortem.spend).
+24 h (or 7 d) ago when the period is that long; other past budgets from `measure_slo` at that time
+with the SLO window alone; the incidents from those points' alerts, with
+1-minute edges as a postmortem finds them (gate.daily.incidents); the period's spend from the gate's
+own answer for "now" when the period is its 1 d window, else from one batched query
+(gate.postmortem.spend).
 A query that fails makes that figure absent with a note, never a healthy zero.
 """
 
@@ -21,17 +22,20 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from gate import promql
 from gate.audit.record import AuditRecord
+from gate.budget import SLO_WINDOW, error_budget
 from gate.daily.incidents import SCAN_STEP, find_incidents, scan
 from gate.daily.model import DailyReport, IncidentEntry, Period, SeriesPoint, ServiceDaily, SLODaily
 from gate.daily.narrative import narrative
 from gate.daily.verdict import verdict
 from gate.errors import DataError
 from gate.llm.client import ToolCaller
-from gate.measure import HistorySource, measure_over, measure_policies, measure_slo
+from gate.measure import HistorySource, measure_policies, measure_slo, slo_windows
 from gate.models import SLOBudget
 from gate.policy import SLO, LoadedPolicy
 from gate.postmortem.deploys import decisions_around
+from gate.postmortem.impact import events
 from gate.postmortem.model import NarrativeInfo
 from gate.postmortem.spend import measure_span
 from gate.times import iso
@@ -65,13 +69,30 @@ class _Measured:
 
 
 def _budget_at(slo: SLO, source: HistorySource, when: float, tenant: str | None) -> float | None:
-    """Budget left at `when`, as the gate would have measured it then: a rolling window from a
-    one-step range query of the SLO window alone, a calendar window from the gate's instant query."""
-    if isinstance(slo.window, str):
-        measured = measure_over(slo, source, when, when, 60.0, tenant, windows=())[0].budget
-    else:
-        measured = measure_slo(slo, source, when, tenant)
+    """Budget left at `when`, as the gate would have measured it then (the SLO window alone)."""
+    measured = measure_slo(slo, source, when, tenant, windows=())
     return measured.budget_remaining if measured.status == "ok" else None
+
+
+def _spent(
+    slo: SLO, now: SLOBudget, source: HistorySource, request: ReportRequest, tenant: str | None
+) -> float | None:
+    """Percent of the window's budget spent over the period. A 24 h period is the gate's own 1 d
+    window: read from the answer `measure_policies` already holds (no second query); any other
+    period is measured (gate.postmortem.spend)."""
+    answered = [q for q in now.queries if q.error is None]
+    if request.period == DAY and now.status == "ok" and len(answered) == 1:
+        _, specs = slo_windows(slo, request.at)
+        counts = promql.parse_batch(answered[0].samples, slo.sli, specs)
+        per_second = not promql.uses_increase(slo.sli.total_query)
+        bad, _ = events(counts["1d"], per_second)
+        _, window_events = events(counts[SLO_WINDOW], per_second)
+        if bad is not None and window_events:
+            return bad / (error_budget(slo.objective) * window_events) * 100.0
+        return None
+    return measure_span(
+        slo, source, request.at - request.period, request.at, tenant, quarter=False
+    ).window_pct
 
 
 def _ago(
@@ -116,7 +137,6 @@ def _measure_slo(
     loaded: LoadedPolicy, slo: SLO, now: SLOBudget, source: HistorySource, request: ReportRequest
 ) -> _Measured:
     tenant = loaded.policy.prometheus.tenant
-    at, start = request.at, request.at - request.period
     series, series_note, incidents, notes = _history(loaded, slo, source, request)
     try:
         day, week = _ago(slo, source, request, tenant, series)
@@ -125,7 +145,7 @@ def _measure_slo(
         notes.append(f"{slo.name}: budget 24 h / 7 d ago could not be measured: {exc.message}")
     spent = None
     try:
-        spent = measure_span(slo, source, start, at, tenant, quarter=False).window_pct
+        spent = _spent(slo, now, source, request, tenant)
     except DataError as exc:
         notes.append(f"{slo.name}: the period's spend could not be measured: {exc.message}")
     ok = now.status == "ok"
