@@ -21,9 +21,9 @@ import math
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from gate import promql
-from gate.audit.record import AuditRecord
 from gate.budget import SLO_WINDOW, error_budget
 from gate.daily.incidents import SCAN_STEP, find_incidents, scan
 from gate.daily.model import DailyReport, IncidentEntry, Period, SeriesPoint, ServiceDaily, SLODaily
@@ -39,6 +39,9 @@ from gate.postmortem.impact import events
 from gate.postmortem.model import NarrativeInfo
 from gate.postmortem.spend import measure_span
 from gate.times import iso
+
+if TYPE_CHECKING:
+    from gate.audit.record import AuditRecord
 
 __all__ = ["STEPS", "ReportRequest", "build_report", "series_step"]
 

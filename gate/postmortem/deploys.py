@@ -10,11 +10,13 @@ the one to look at first, not a verdict that it caused anything.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from gate.audit.record import AuditRecord, DecisionRecord, SettlementRecord
-from gate.audit.settle import deploy_time, is_deploy
 from gate.postmortem.model import DeployFacts
 from gate.times import iso
+
+if TYPE_CHECKING:
+    from gate.audit.record import AuditRecord, SettlementRecord
 
 __all__ = ["LOOKBACK", "decisions_around"]
 
@@ -22,6 +24,8 @@ LOOKBACK = 86400.0  # a deploy's settlement covers its first 24 h: older ones ar
 
 
 def _settlements(records: Sequence[AuditRecord]) -> dict[str, SettlementRecord]:
+    from gate.audit.record import SettlementRecord
+
     found: dict[str, SettlementRecord] = {}
     for record in records:
         if isinstance(record, SettlementRecord):
@@ -32,6 +36,11 @@ def _settlements(records: Sequence[AuditRecord]) -> dict[str, SettlementRecord]:
 def decisions_around(
     records: Sequence[AuditRecord], service: str, onset: float, end: float, *, lookback: float = LOOKBACK
 ) -> list[DeployFacts]:
+    if not records:
+        return []  # no audit log read: nothing to load the record models for
+    from gate.audit.record import DecisionRecord
+    from gate.audit.settle import deploy_time, is_deploy
+
     settled = _settlements(records)
     chosen = [
         r

@@ -32,7 +32,10 @@ def narrate(
     fallback: str,
     without_model: str,
 ) -> NarrativeInfo:
-    from gate.risk.material import scrub
+    def scrub(text: str) -> str:  # the redaction module loads only when a model will read the values
+        from gate.risk.material import scrub as redact
+
+        return redact(text)
 
     phrased = phrase(
         client,
