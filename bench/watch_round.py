@@ -342,7 +342,8 @@ def rss_child(prom_url: str, rounds: int, folder: str, slack_url: str) -> int:
     from gate.compose import Runtime
     from gate.settings import MetricsSettings, ModelSettings
     from gate.watch.command import watch
-    from gate.watch.settings import NotifySettings, StoreSpec, WatchSettings
+    from gate.settings import NotifySettings
+    from gate.watch.settings import StoreSpec, WatchSettings
 
     class Instant(threading.Event):
         def wait(self, timeout: float | None = None) -> bool:

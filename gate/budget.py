@@ -72,16 +72,18 @@ def implausible(counts: WindowCounts) -> str | None:
     other producer, so a negative count never becomes more than 100 % budget left.
     """
     bad, total = counts.bad, counts.total
-    shown = f"bad {_number(bad)} of total {_number(total)}"
+    problem = None
     if any(value is not None and not math.isfinite(value) for value in (bad, total)):
-        return f"{shown}: not a number of events"
-    if total is not None and total < 0:
-        return f"{shown}: a total cannot be negative"
-    if bad is not None and bad < 0:
-        return f"{shown}: a count of bad events cannot be negative"
-    if bad is not None and bad > (total or 0.0):
-        return f"{shown}: more bad events than events"
-    return None
+        problem = "not a number of events"
+    elif total is not None and total < 0:
+        problem = "a total cannot be negative"
+    elif bad is not None and bad < 0:
+        problem = "a count of bad events cannot be negative"
+    elif bad is not None and bad > (total or 0.0):
+        problem = "more bad events than events"
+    if problem is None:
+        return None
+    return f"bad {_number(bad)} of total {_number(total)}: {problem}"
 
 
 def _number(value: float | None) -> str:

@@ -41,8 +41,15 @@ if TYPE_CHECKING:
     from gate.policy import LoadedPolicy
     from gate.prometheus import PrometheusClient
     from gate.risk.review import RiskAdvisor
-    from gate.settings import AuditSettings, CheckSettings, MetricsSettings, ModelSettings, StatusSettings
-    from gate.watch.settings import NotifySettings, StoreSpec
+    from gate.settings import (
+        AuditSettings,
+        CheckSettings,
+        MetricsSettings,
+        ModelSettings,
+        NotifySettings,
+        StatusSettings,
+    )
+    from gate.watch.settings import StoreSpec
 
 __all__ = [
     "CommandResult",

@@ -16,19 +16,21 @@ from typing import TYPE_CHECKING, Protocol
 from gate import budget, promql
 from gate.errors import DataError
 from gate.metrics import MetricsSource
-from gate.models import BURN_WINDOWS, QueryRecord, Sample, ServiceBudget, SLOBudget
+from gate.models import BURN_WINDOWS, QueryRecord, Sample, ServiceBudget, SLOBudget, WindowCounts
 from gate.policy import SLO, LoadedPolicy, parse_duration
 
 if TYPE_CHECKING:
     from gate.prometheus import RangeSeries
 
 
-def slo_windows(slo: SLO, at: float) -> tuple[budget.SLOWindow, list[promql.WindowSpec]]:
-    """The SLO window (named `slo`) followed by every burn-rate window."""
+def slo_windows(
+    slo: SLO, at: float, windows: Sequence[str] = BURN_WINDOWS
+) -> tuple[budget.SLOWindow, list[promql.WindowSpec]]:
+    """The SLO window (named `slo`) followed by every burn-rate window (or only `windows`)."""
     window = budget.slo_window(slo.window, at)
     duration = slo.window if isinstance(slo.window, str) else promql.seconds_duration(window.measured_seconds)
     specs = [promql.WindowSpec(budget.SLO_WINDOW, duration, window.measured_seconds)]
-    specs += [promql.WindowSpec(w, w, parse_duration(w)) for w in BURN_WINDOWS]
+    specs += [promql.WindowSpec(w, w, parse_duration(w)) for w in windows]
     return window, specs
 
 
@@ -37,8 +39,11 @@ def slo_query(slo: SLO, at: float) -> str:
     return promql.batch_query(slo.sli, specs)
 
 
-def measure_slo(slo: SLO, source: MetricsSource, at: float, tenant: str | None) -> SLOBudget:
-    window, specs = slo_windows(slo, at)
+def measure_slo(
+    slo: SLO, source: MetricsSource, at: float, tenant: str | None, *, windows: Sequence[str] = BURN_WINDOWS
+) -> SLOBudget:
+    """The SLO at `at` as the gate measures it; `windows=()` reads the budget alone (a past budget)."""
+    window, specs = slo_windows(slo, at, windows)
     spec = budget.SLOInput(
         name=slo.name,
         objective=slo.objective,
@@ -142,6 +147,10 @@ class RangeSource(Protocol):
     ) -> list[RangeSeries]: ...
 
 
+class HistorySource(MetricsSource, RangeSource, Protocol):
+    """A source that answers instant and range queries (a live backend; a snapshot cannot)."""
+
+
 @dataclass(frozen=True)
 class SLOPoint:
     """The SLO as `measure_slo` would have reported it at time `at` (same query, same math)."""
@@ -186,37 +195,36 @@ def measure_over(
     tenant: str | None,
     *,
     windows: Sequence[str] = BURN_WINDOWS,
-    budget_left: bool = True,
+    budget_window: bool = True,
 ) -> list[SLOPoint]:
     """The SLO at every `step` from `start` to `end`: budget left (rolling windows), burn rates over
     `windows` and the multiwindow alert, from range queries of the same batched expression the gate
     sends (split to stay under the backend's points limit). One home for every "over time" figure:
     a watcher's onset, a report's incidents and sparkline, a postmortem's span and peak.
 
-    A calendar SLO has no fixed window to slide, so its points carry burn rates and alerts only
-    (budget_remaining None); `budget_left=False` asks the same of a rolling SLO, leaving the SLO
-    window's part out of the query (a search over many steps, such as a burn's onset, reads only the
-    burn windows instead of the whole SLO window at every step). A step whose answer cannot be
-    trusted is an inconclusive point, never a healthy one; a query that fails raises DataError (the
-    caller names what it was measuring).
+    `windows` may add windows the gate does not use (`1m` for a postmortem's edges); each gets a
+    burn rate. `budget_window=False` leaves the SLO window out of the query (a 30 d range at every
+    minute of a day costs a backend far more than the burn windows): its points then carry burn rates
+    and alerts only, as a calendar SLO's always do (it has no fixed window to slide). A step whose
+    answer cannot be trusted is an inconclusive point, never a healthy one; a query that fails raises
+    DataError (the caller names what it was measuring).
     """
     specs = [promql.WindowSpec(w, w, parse_duration(w)) for w in windows]
-    rolling = isinstance(slo.window, str) and budget_left
-    if isinstance(slo.window, str) and not budget_left:
-        seconds = parse_duration(slo.window)
-        window = budget.SLOWindow(slo.window, seconds, seconds)
-    elif rolling:
+    rolling = isinstance(slo.window, str)
+    sliding = rolling and budget_window
+    if rolling:
         assert isinstance(slo.window, str)
         seconds = parse_duration(slo.window)
-        specs.insert(0, promql.WindowSpec(budget.SLO_WINDOW, slo.window, seconds))
         window = budget.SLOWindow(slo.window, seconds, seconds)
     else:
         window = budget.slo_window(slo.window, end)
+    if sliding:
+        specs.insert(0, promql.WindowSpec(budget.SLO_WINDOW, window.label, window.period_seconds))
     spec = budget.SLOInput(
         name=slo.name,
         objective=slo.objective,
         window=window,
-        min_events=0 if not rolling else slo.min_events,
+        min_events=slo.min_events if sliding else 0,
         events_per_second=not promql.uses_increase(slo.sli.total_query),
     )
     expr = promql.batch_query(slo.sli, specs)
@@ -229,10 +237,24 @@ def measure_over(
             counts = promql.parse_batch(samples, slo.sli, specs)
         except DataError as exc:
             points.append(SLOPoint(t, budget.inconclusive(spec, exc.message)))
-        else:
-            point = budget.evaluate_slo(spec, counts)
-            points.append(SLOPoint(t, point if rolling else _burn_only(point, spec)))
+            continue
+        points.append(SLOPoint(t, _point(spec, counts, sliding)))
     return points
+
+
+def _point(spec: budget.SLOInput, counts: dict[str, WindowCounts], sliding: bool) -> SLOBudget:
+    """One step's SLO from its counts: the gate's math, plus a burn rate for every extra window asked
+    for; without the SLO window, burn rates and the alert only."""
+    point = budget.evaluate_slo(spec, counts)
+    allowed = budget.error_budget(spec.objective)
+    extra = {
+        w: budget.burn_rate(budget.error_ratio(c), allowed)
+        for w, c in counts.items()
+        if w not in point.burn_rates and w != budget.SLO_WINDOW
+    }
+    if extra:
+        point = point.model_copy(update={"burn_rates": {**point.burn_rates, **extra}})
+    return point if sliding else _burn_only(point, spec)
 
 
 def _burn_only(point: SLOBudget, spec: budget.SLOInput) -> SLOBudget:

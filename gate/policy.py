@@ -13,6 +13,7 @@ error's line and column in the author's own text. No file, network or clock is t
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal, get_args
@@ -49,6 +50,7 @@ __all__ = [
     "LoadedPolicy",
     "OverrideConfig",
     "Policy",
+    "PostmortemConfig",
     "PrometheusConfig",
     "RiskConfig",
     "RiskRule",
@@ -123,6 +125,7 @@ def check_query(text: str, budget: promql_syntax.ParseBudget | None = None) -> s
     raise ValueError(f"parse error at {where}: {syntax.message}")
 
 
+@functools.lru_cache(maxsize=512)  # every alert threshold at every step of a span asks again
 def parse_duration(text: str) -> float:
     """Seconds in a Prometheus duration such as `30d`, `1h30m` or `5m`."""
     if not _DURATION.fullmatch(text):
@@ -433,6 +436,13 @@ class AuditConfig(Strict):
         return value
 
 
+class PostmortemConfig(Strict):
+    """When an incident calls for a written postmortem (the SRE Workbook's rule of thumb)."""
+
+    # Percent of the SLO window's budget one incident may consume before a postmortem is required.
+    required_above: float = Field(default=20.0, gt=0, le=100)
+
+
 class Policy(Strict):
     api_version: Literal["slo-gate/v1"] = Field(alias="apiVersion")
     service: str
@@ -442,6 +452,7 @@ class Policy(Strict):
     slos: Annotated[list[SLO], Field(min_length=1)]
     gate: GateConfig = Field(default_factory=GateConfig)
     audit: AuditConfig = Field(default_factory=AuditConfig)
+    postmortem: PostmortemConfig = Field(default_factory=PostmortemConfig)
 
     @field_validator("paths")
     @classmethod

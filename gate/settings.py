@@ -25,6 +25,7 @@ __all__ = [
     "MetricsSettings",
     "Mode",
     "ModelSettings",
+    "NotifySettings",
     "OutputFormat",
     "Risk",
     "StatusSettings",
@@ -122,6 +123,20 @@ class AuditSettings:
             if not ((kind in ("none", "git") and not arg) or (kind in ("git", "file") and arg)):
                 raise UsageError(f"--audit {audit!r}: expected none, git, git:BRANCH or file:PATH")
         return cls(spec=audit, remote=remote)
+
+
+@dataclass(frozen=True)
+class NotifySettings:
+    """Where notifications go. The URLs are credentials: kept out of reprs."""
+
+    slack_webhook_url: str | None = field(default=None, repr=False)
+    slack_channel: str | None = None
+    notify_webhook: str | None = field(default=None, repr=False)
+    timeout: float = 30.0
+
+    @property
+    def any(self) -> bool:
+        return bool(self.slack_webhook_url or self.slack_channel or self.notify_webhook)
 
 
 @dataclass(frozen=True)

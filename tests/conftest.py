@@ -79,3 +79,14 @@ def watch_prometheus() -> Iterator[FixturePrometheus]:
     require("Prometheus", find_binaries)
     with running_fixture_prometheus(dataset=WATCH_INCIDENT) as prom:
         yield prom
+
+
+@pytest.fixture(scope="session")
+def incident_prometheus() -> Iterator[FixturePrometheus]:
+    """Real Prometheus on the reports' own dataset: a 47-minute incident in a known quarter
+    (tests/promfixture/incident.py), with its own cached TSDB."""
+    from tests.promfixture.incident import INCIDENT
+
+    require("Prometheus", find_binaries)
+    with running_fixture_prometheus(dataset=INCIDENT) as prom:
+        yield prom

@@ -83,7 +83,7 @@ def test_without_the_budget_a_rolling_slo_still_has_its_alerts(
     slo = scenario_policy("search").policy.slos[0]
     end = prometheus.end_time
     full = measure_over(slo, client, end - HOUR, end, 15 * MINUTE, None)
-    lean = measure_over(slo, client, end - HOUR, end, 15 * MINUTE, None, budget_left=False)
+    lean = measure_over(slo, client, end - HOUR, end, 15 * MINUTE, None, budget_window=False)
     for a, b in zip(full, lean, strict=True):
         assert b.budget.budget_remaining is None
         assert (b.budget.status, b.budget.alert) == (a.budget.status, a.budget.alert)

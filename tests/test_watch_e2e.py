@@ -406,9 +406,9 @@ def test_every_runs_rounds_on_its_own_clock_and_keeps_state_in_memory(
     prom: FixturePrometheus, workspace: Path
 ) -> None:
     from gate.compose import Runtime
-    from gate.settings import MetricsSettings, ModelSettings
+    from gate.settings import MetricsSettings, ModelSettings, NotifySettings
     from gate.watch.command import watch as run_watch
-    from gate.watch.settings import NotifySettings, WatchSettings
+    from gate.watch.settings import WatchSettings
 
     now = [float(wi.DURING)]
     printed: list[str] = []

@@ -15,6 +15,7 @@ import click
 
 __all__ = [
     "FORMATS",
+    "SLACK_OPTIONS",
     "apply",
     "audit_source_options",
     "format_option",
@@ -22,6 +23,7 @@ __all__ = [
     "model_options",
     "policy_options",
     "server_metrics_options",
+    "slack_options",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -211,6 +213,31 @@ def model_options(func: F) -> F:
             ),
         ],
     )
+
+
+# Where Slack messages go (watch, serve, report --format slack). The bot token is never an option.
+SLACK_OPTIONS = [
+    click.option(
+        "--slack-webhook-url",
+        metavar="URL",
+        envvar="SLO_GATE_SLACK_WEBHOOK_URL",
+        show_envvar=True,
+        help="Slack incoming webhook (a credential: prefer the variable). No threads or updates.",
+    ),
+    click.option(
+        "--slack-channel",
+        metavar="CHANNEL",
+        envvar="SLO_GATE_SLACK_CHANNEL",
+        show_envvar=True,
+        help="Post with a bot token (SLO_GATE_SLACK_TOKEN, never an option) to this channel id or #name; "
+        "an incident's later notices go into its thread and update its first message.",
+    ),
+]
+
+
+def slack_options(func: F) -> F:
+    """`--slack-webhook-url` and `--slack-channel` (raw values; the Runtime builds the client)."""
+    return apply(func, SLACK_OPTIONS)
 
 
 def audit_source_options(func: F) -> F:

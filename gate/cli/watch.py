@@ -14,31 +14,16 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
-from gate.cli.options import apply, metrics_options, model_options, policy_options
+from gate.cli.options import SLACK_OPTIONS, apply, metrics_options, model_options, policy_options
 from gate.cli.root import emit, finish, main, runtime
 
 if TYPE_CHECKING:
-    from gate.settings import MetricsSettings, ModelSettings
-    from gate.watch.settings import NotifySettings
+    from gate.settings import MetricsSettings, ModelSettings, NotifySettings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 _NOTIFY_OPTIONS = [
-    click.option(
-        "--slack-webhook-url",
-        metavar="URL",
-        envvar="SLO_GATE_SLACK_WEBHOOK_URL",
-        show_envvar=True,
-        help="Slack incoming webhook (a credential: prefer the variable). No threads or updates.",
-    ),
-    click.option(
-        "--slack-channel",
-        metavar="CHANNEL",
-        envvar="SLO_GATE_SLACK_CHANNEL",
-        show_envvar=True,
-        help="Post with a bot token (SLO_GATE_SLACK_TOKEN, never an option) to this channel id or #name; "
-        "later notices go into the incident's thread and update its first message.",
-    ),
+    *SLACK_OPTIONS,
     click.option(
         "--notify-webhook",
         metavar="URL",
@@ -87,7 +72,7 @@ def notify_options(func: F) -> F:
 def notify_settings(
     slack_webhook_url: str | None, slack_channel: str | None, notify_webhook: str | None
 ) -> NotifySettings:
-    from gate.watch.settings import NotifySettings
+    from gate.settings import NotifySettings
 
     return NotifySettings(
         slack_webhook_url=slack_webhook_url or None,

@@ -326,6 +326,23 @@ class GitHubClient(http.Closing):
         path = self._repo_path(repo, "issues", "comments", str(_check_id(comment_id, "comment id")))
         return self._object(path, self._write("PATCH", path, {"body": body}))
 
+    # -- issues ----------------------------------------------------------------------------------
+    def list_issues(
+        self, repo: str, *, label: str, state: str = "all", max_items: int = 1000
+    ) -> list[dict[str, Any]]:
+        """Issues (not pull requests) carrying `label`, newest first, at most `max_items`."""
+        if state not in ("open", "closed", "all"):
+            raise UsageError(f"issue state {state!r}: expected open, closed or all")
+        path = self._repo_path(repo, "issues")
+        params: dict[str, str | int] = {"labels": label, "state": state, "per_page": _PER_PAGE}
+        items = self._objects(path, self.paginate(path, params, max_items=max_items))
+        return [item for item in items if "pull_request" not in item]
+
+    def create_issue(self, repo: str, title: str, body: str, labels: list[str]) -> dict[str, Any]:
+        """Open an issue (not retried after an ambiguous failure: it could exist twice)."""
+        path = self._repo_path(repo, "issues")
+        return self._object(path, self._write("POST", path, {"title": title, "body": body, "labels": labels}))
+
     # -- timeline, permissions, labels -----------------------------------------------------------
     def issue_timeline(self, repo: str, number: int) -> list[dict[str, Any]]:
         """Every timeline event of an issue or pull request, oldest first (labels, commits, pushes)."""

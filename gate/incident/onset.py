@@ -6,7 +6,7 @@ In: an SLO, a source that runs range queries, the evaluation time. Out: an `Onse
 - The search goes back from the evaluation time at a 1-minute step, over at most LOOKBACK (3 days),
   in growing chunks (the last hour, then 6 h, 1 d, 3 d) and stops as soon as both answers are known,
   so a burn that began minutes ago costs one small range query. Only the burn windows are read
-  (`measure_over(..., budget_left=False)`), never the whole SLO window at every step.
+  (`measure_over(..., budget_window=False)`), never the whole SLO window at every step.
 - onset: the first minute of the latest stretch in which the 5m burn rate was above 1x (minutes at
   the end where it has already dropped back are skipped: the burn being reported is the one before).
   A minute without traffic, or whose data cannot be trusted, is not burning.
@@ -81,7 +81,7 @@ def find_onset(slo: SLO, source: QuerySource, at: float, tenant: str | None) -> 
     searched_from = at
     for span in CHUNKS:
         oldest = at - span
-        points = measure_over(slo, source, oldest, newest, STEP, tenant, budget_left=False)
+        points = measure_over(slo, source, oldest, newest, STEP, tenant, budget_window=False)
         for point in reversed(points):
             search.visit(point)
             if search.done:

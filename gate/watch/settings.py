@@ -8,16 +8,15 @@ settings at all (the composition root reads them from the environment).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from gate.errors import UsageError
-from gate.settings import MetricsSettings, ModelSettings
+from gate.settings import MetricsSettings, ModelSettings, NotifySettings
 from gate.times import parse_span
 
 __all__ = [
-    "NotifySettings",
     "ServeSettings",
     "StoreSpec",
     "WatchFormat",
@@ -75,20 +74,6 @@ def span_option(text: str, option: str) -> float:
         return parse_span(text)
     except ValueError as exc:
         raise UsageError(f"{option}: {exc}") from None
-
-
-@dataclass(frozen=True)
-class NotifySettings:
-    """Where notifications go. The URLs are credentials: kept out of reprs."""
-
-    slack_webhook_url: str | None = field(default=None, repr=False)
-    slack_channel: str | None = None
-    notify_webhook: str | None = field(default=None, repr=False)
-    timeout: float = 30.0
-
-    @property
-    def any(self) -> bool:
-        return bool(self.slack_webhook_url or self.slack_channel or self.notify_webhook)
 
 
 @dataclass(frozen=True)

@@ -98,6 +98,7 @@ class FakeGitHub:
         self.timelines: dict[tuple[str, int], list[dict[str, Any]]] = {}
         self.permissions: dict[tuple[str, str], dict[str, Any]] = {}
         self.git_commits: dict[tuple[str, str], dict[str, Any]] = {}
+        self.issues: dict[str, list[dict[str, Any]]] = {}  # repo -> issues, oldest first
         self.now = "2024-05-01T12:00:00Z"  # the time stamped on comments and events the fake creates
         self._next_id = 1_000
         self._repo_ids: dict[str, int] = {}
@@ -119,6 +120,8 @@ class FakeGitHub:
         self.route("PATCH", _REPO + r"/issues/comments/(?P<comment_id>\d+)", _update_comment)
         self.route("GET", _REPO + r"/collaborators/(?P<login>[^/]+)/permission", _permission)
         self.route("DELETE", _REPO + r"/issues/(?P<number>\d+)/labels/(?P<label>[^/]+)", _remove_label)
+        self.route("GET", _REPO + r"/issues", _list_issues)
+        self.route("POST", _REPO + r"/issues", _create_issue)
         self.route("GET", r"/user", _user)
         self.route("GET", _REPO + r"/commits/(?P<sha>[^/]+)", _commit)
 
@@ -503,3 +506,43 @@ def _user(gh: FakeGitHub, request: Recorded, match: re.Match[str]) -> Reply:
 def _commit(gh: FakeGitHub, request: Recorded, match: re.Match[str]) -> Reply:
     entry = gh.git_commits.get((gh.repo_of(match), unquote(match["sha"])))
     return not_found("No commit found for SHA") if entry is None else Reply.json(entry)
+
+
+def _list_issues(gh: FakeGitHub, request: Recorded, match: re.Match[str]) -> Reply:
+    repo = gh.repo_of(match)
+    wanted = [name for name in request.query.get("labels", [""])[-1].split(",") if name]
+    state = request.query.get("state", ["open"])[-1]
+    items = [
+        issue
+        for issue in reversed(gh.issues.get(repo, []))
+        if all(name in [label["name"] for label in issue["labels"]] for name in wanted)
+        and (state == "all" or issue["state"] == state)
+    ]
+    return gh.page(request, items, 10**9, f"/repos/{repo}/issues")
+
+
+def _create_issue(gh: FakeGitHub, request: Recorded, match: re.Match[str]) -> Reply:
+    author = gh.identity(request)
+    if author is None:
+        return Reply.json({"message": "Requires authentication", "documentation_url": _DOCS}, status=401)
+    data = request.json()
+    title, body, labels = data.get("title"), data.get("body"), data.get("labels", [])
+    if not isinstance(title, str) or not title or not isinstance(body, str) or len(body) > 65536:
+        return Reply.json({"message": "Validation Failed", "documentation_url": _DOCS}, status=422)
+    repo = gh.repo_of(match)
+    with gh._lock:
+        gh._next_id += 1
+        number = len(gh.issues.get(repo, [])) + 1
+        issue = {
+            "id": gh._next_id,
+            "number": number,
+            "title": title,
+            "body": body,
+            "state": "open",
+            "labels": [{"name": str(name)} for name in labels],
+            "html_url": f"https://github.com/{repo}/issues/{number}",
+            "user": {"login": author.login, "type": author.type},
+            "created_at": gh.now,
+        }
+        gh.issues.setdefault(repo, []).append(issue)
+    return Reply.json(issue, status=201)
