@@ -9,23 +9,19 @@ from collections.abc import Sequence
 
 import pytest
 
-from gate import promql
 from gate.daily.html import chart, html_escape, render_html
 from gate.daily.model import DailyReport, Period, SeriesPoint, ServiceDaily, SLODaily
 from gate.daily.render import render_markdown, render_text, sparkline
 from gate.daily.slack import digest
 from gate.daily.verdict import verdict
-from gate.errors import ExternalError
 from gate.measure import SLOPoint
 from gate.models import Alert, SLOBudget
-from gate.notify.blocks import HEADER_MAX, MAX_BLOCKS, SECTION_MAX, header, message, mrkdwn, section
-from gate.notify.slack import MessageRef, SlackNotifier
-from gate.policy import SLI, GateConfig
+from gate.notify.blocks import header, message, mrkdwn, section
+from gate.policy import GateConfig
 from gate.postmortem.capacity import release_capacity
 from gate.postmortem.impact import span_impact
 from gate.postmortem.model import DeployFacts, NarrativeInfo
 from gate.postmortem.span import alert_spans, choose, hot, hot_runs, widen
-from tests.support.httpstub import HTTPStub, Reply
 
 T0 = 1_800_000_000.0  # a whole minute
 MIN = 60.0
@@ -208,98 +204,8 @@ def test_a_ticket_freezes_when_the_policy_freezes_on_tickets() -> None:
     assert verdict(GateConfig(freeze_on="ticket"), [slo(alert="ticket")], 0)[0] == "frozen"
 
 
-# ---- Slack -------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("<!channel> deploy", "&lt;!channel&gt; deploy"),
-        ("<@U123> and <!here>", "&lt;@U123&gt; and &lt;!here&gt;"),
-        ("<https://evil|click>", "&lt;https://evil|click&gt;"),
-        ("a & b", "a &amp; b"),
-        ("*bold* _it_", "\u200b*bold\u200b* \u200b_it\u200b_"),
-        ("line\nbreak", "line\\nbreak"),
-    ],
-)
-def test_mrkdwn_makes_untrusted_text_inert(text: str, expected: str) -> None:
-    assert mrkdwn(text) == expected
-
-
-def test_block_kit_limits_are_kept() -> None:
-    blocks = [section("x" * 5000) for _ in range(70)]
-    built = message("t" * 5000, [header("h" * 400), *blocks])
-    assert len(built.blocks) == MAX_BLOCKS and built.blocks[-1]["type"] == "context"
-    assert "22 more blocks" in built.blocks[-1]["elements"][0]["text"]
-    assert len(built.blocks[0]["text"]["text"]) == HEADER_MAX
-    assert all(len(b["text"]["text"]) <= SECTION_MAX for b in built.blocks if b["type"] == "section")
-    assert len(built.text) <= 3000
-
-
-WEBHOOK_SECRET = "XyZsecretPART123"
-
-
-def test_a_webhook_post_sends_the_message_and_hides_the_url() -> None:
-    with HTTPStub([Reply.text("ok"), Reply.text("invalid_blocks", status=400)]) as stub:
-        notifier = SlackNotifier.webhook_client(f"{stub.url}/services/T1/B1/{WEBHOOK_SECRET}")
-        assert notifier.post(message("hello", [section("hi")])) is None
-        with pytest.raises(ExternalError) as failed:
-            notifier.post(message("hello", [section("hi")]))
-        body = stub.requests[0].json()
-    assert body == {"text": "hello", "blocks": [section("hi")]}
-    assert WEBHOOK_SECRET not in str(failed.value) and WEBHOOK_SECRET not in repr(notifier)
-    assert "400" in str(failed.value)
-
-
-def test_a_bot_token_posts_to_its_channel_threads_and_updates() -> None:
-    token = "xoxb-" + "7" * 30
-    replies = [
-        Reply.json({"ok": True, "channel": "C1", "ts": "1.5"}),
-        Reply.json({"ok": True, "channel": "C1", "ts": "1.6"}),
-        Reply.json({"ok": True}),
-        Reply.json({"ok": False, "error": "channel_not_found"}),
-    ]
-    with HTTPStub(replies) as stub:
-        notifier = SlackNotifier.bot_client(token, "C1", api_url=stub.url)
-        ref = notifier.post(message("first", []))
-        reply = notifier.post(message("second", []), thread=ref)
-        assert ref == MessageRef("C1", "1.5") and reply == MessageRef("C1", "1.6")
-        notifier.update(ref, message("edited", []))
-        with pytest.raises(ExternalError, match="channel_not_found"):
-            notifier.post(message("x", []))
-        requests = stub.requests
-    assert [r.path for r in requests] == [
-        "/chat.postMessage",
-        "/chat.postMessage",
-        "/chat.update",
-        "/chat.postMessage",
-    ]
-    assert requests[0].header("authorization") == f"Bearer {token}"
-    assert requests[1].json()["thread_ts"] == "1.5" and requests[2].json()["ts"] == "1.5"
-
-
-# ---- the breakdown query -----------------------------------------------------------------------
-
-
-def test_the_breakdown_sums_the_error_query_by_the_label() -> None:
-    sli = SLI(error_query='sum(rate(x{code=~"5.."}[{{.window}}]))', total_query="sum(rate(x[{{.window}}]))")
-    assert promql.breakdown_query(sli, "route", "47m") == 'sum by (route) (rate(x{code=~"5.."}[47m]))'
-    wrapped = SLI(error_query="sum(rate(a[{{.window}}])) / 2", total_query="sum(rate(x[{{.window}}]))")
-    assert promql.breakdown_query(wrapped, "route", "5m") == "sum by (route) (sum(rate(a[5m])) / 2)"
-    good = SLI(good_query="sum(rate(g[{{.window}}]))", total_query="sum(rate(x[{{.window}}]))")
-    assert (
-        promql.breakdown_query(good, "tenant", "1h")
-        == "(sum by (tenant) (rate(x[1h]))) - (sum by (tenant) (rate(g[1h])))"
-    )
-
-
-@pytest.mark.parametrize(
-    ("label", "duration"), [('route"}) or vector(1', "5m"), ("route", "5m) or up"), ("", "5m")]
-)
-def test_the_breakdown_refuses_anything_but_a_label_name_and_a_duration(label: str, duration: str) -> None:
-    sli = SLI(error_query="sum(rate(a[{{.window}}]))", total_query="sum(rate(x[{{.window}}]))")
-    with pytest.raises(ValueError, match="not a"):
-        promql.breakdown_query(sli, label, duration)
+# The Slack client, Block Kit limits, mrkdwn and the breakdown query are the watcher's too: their
+# tests are tests/test_slack_blocks.py, tests/test_slack_client.py and tests/test_promql_breakdown.py.
 
 
 # ---- HTML and the sparkline --------------------------------------------------------------------
