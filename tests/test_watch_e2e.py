@@ -459,3 +459,33 @@ def test_sigterm_ends_every_after_the_round_in_progress_with_exit_0(
     assert proc.returncode == 0, err
     assert out == ""  # no second round
     assert "kept in memory" in err
+
+
+@pytest.mark.parametrize(("required_above", "opened"), [(1.0, True), (99.0, False)])
+def test_a_resolved_incident_that_spent_enough_opens_its_postmortem_draft_once(
+    prom: FixturePrometheus, workspace: Path, tmp_path: Path, required_above: float, opened: bool
+) -> None:
+    """The SRE Workbook rule as a policy field: `watch` drafts the postmortem of an incident that spent
+    more than `postmortem.required_above` percent of the window's budget, once, when it resolves."""
+    policy = workspace / "policies" / "orders.yaml"
+    policy.write_text(policy.read_text() + f"postmortem:\n  required_above: {required_above}\n")
+    drafts = tmp_path / "drafts"
+    drafts.mkdir()
+    args = ("--policy", "policies/orders.yaml", "--audit", f"git:{BRANCH}", "--no-llm")
+    args += ("--postmortem-out", str(drafts))
+    assert watch(prom, wi.DURING, *args)[0] == 0
+    assert list(drafts.iterdir()) == []  # burning: nothing to draft yet
+    code, out = watch(prom, wi.END, *args)
+    assert code == 0, out
+    assert json.loads(out)["incidents"][0]["state"] == "resolved"
+    found = list(drafts.iterdir())
+    if not opened:
+        assert found == []
+        return
+    [draft] = found
+    text = draft.read_text("utf-8")
+    assert draft.name.startswith("postmortem-orders-availability-")
+    assert "## Impact in budget" in text or "Impact in budget" in text
+    assert "#1234" in text  # the correlated deploy from the audit log is in the timeline
+    assert watch(prom, wi.END + 60, *args)[0] == 0
+    assert list(drafts.iterdir()) == [draft]  # once per incident

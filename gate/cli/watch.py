@@ -110,6 +110,14 @@ def notify_settings(
 )
 @notify_options
 @click.option(
+    "--postmortem-out",
+    type=click.Path(path_type=Path, file_okay=False),
+    envvar="SLO_GATE_POSTMORTEM_OUT",
+    show_envvar=True,
+    help="Write the postmortem drafts of resolved incidents that crossed the policy's "
+    "postmortem.required_above here (in GitHub Actions with a token they open as issues instead).",
+)
+@click.option(
     "--format",
     "output_format",
     type=click.Choice(["text", "json"]),
@@ -135,6 +143,7 @@ def watch(
     state: str | None,
     model: ModelSettings,
     dry_run: bool,
+    postmortem_out: Path | None,
     output_format: str,
 ) -> None:
     """Watch SLO burn: notify once per incident (with onset, where, deploys and a summary), by
@@ -150,6 +159,8 @@ def watch(
         raise UsageError("give exactly one of --once (one round) or --every DURATION (until stopped)")
     if rounds is not None and every is None:
         raise UsageError("--rounds goes with --every")
+    if postmortem_out is not None and not postmortem_out.is_dir():
+        raise UsageError(f"--postmortem-out {postmortem_out}: no such folder")
     settings = WatchSettings(
         policies=policies,
         services=services,
@@ -165,6 +176,7 @@ def watch(
         repeat_interval=span_option(repeat_interval, "--repeat-interval"),
         dry_run=dry_run,
         output_format=cast("WatchFormat", output_format),
+        postmortem_out=postmortem_out,
     )
     with runtime() as rt:
         result = command.watch(settings, rt, emit=emit)

@@ -11,21 +11,25 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, cast
 
 from gate.errors import UsageError
 from gate.watch.settings import WatchSettings, state_spec
 
 if TYPE_CHECKING:
+    from gate.audit.record import AuditRecord
     from gate.compose import CommandResult, Runtime
+    from gate.incident.model import IncidentReport
     from gate.llm.client import ToolCaller
+    from gate.measure import HistorySource
+    from gate.metrics import MetricsSource
     from gate.policy import LoadedPolicy
     from gate.settings import ModelSettings
     from gate.watch.result import RoundResult
-    from gate.watch.round import Watcher
+    from gate.watch.round import ModelFor, Watcher
 
-__all__ = ["build_watcher", "model_for", "run_link", "watch"]
+__all__ = ["build_watcher", "model_for", "postmortem_drafts", "run_link", "watch"]
 
 _REPO = re.compile(r"[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}")
 
@@ -58,6 +62,57 @@ def model_for(
     return for_policy
 
 
+def postmortem_drafts(
+    settings: WatchSettings,
+    rt: Runtime,
+    loaded: Sequence[LoadedPolicy],
+    label: str,
+    model: ModelFor,
+    records: Callable[[], list[AuditRecord] | None],
+) -> Callable[[IncidentReport, float, MetricsSource], None]:
+    """What a resolved incident triggers: its postmortem draft, opened once when it spent more than the
+    policy's `postmortem.required_above` (a GitHub issue in the run's repository with a token, else a
+    file under --postmortem-out). A draft that cannot be made is a warning, never a failed round."""
+    from gate.errors import GateError
+    from gate.postmortem.draft import draft_for_incident, open_draft
+
+    by_service = {p.policy.service: p for p in loaded}
+    context = rt.github_context()
+    repo = context.repository if context is not None and context.repository else None
+
+    def open_for(report: IncidentReport, at: float, source: MetricsSource) -> None:
+        policy = by_service.get(report.service)
+        github = rt.github() if repo is not None else None
+        if policy is None or (github is None and settings.postmortem_out is None):
+            return
+        if not callable(getattr(source, "range", None)):  # a recorded snapshot answers no range query
+            rt.warn(f"postmortem draft for {report.service}/{report.slo} not opened: no range queries")
+            return
+        onset = report.context.onset.onset if report.context.onset is not None else None
+        try:
+            client, _, why = model(policy)
+            draft = draft_for_incident(
+                policy,
+                report.slo,
+                cast("HistorySource", source),
+                records() or [],
+                onset=onset if onset is not None else report.opened_at,
+                resolved=at,
+                at=at,
+                metrics_label=label,
+                client=client,
+                without_model=why,
+            )
+            opened = open_draft(draft, github=github, repo=repo, out_dir=settings.postmortem_out)
+        except GateError as exc:
+            rt.warn(f"postmortem draft for {report.service}/{report.slo} not opened: {exc}")
+            return
+        if opened is not None and opened.created:
+            rt.warn(f"postmortem draft for {report.service}/{report.slo} opened: {opened.location}")
+
+    return open_for
+
+
 def build_watcher(settings: WatchSettings, rt: Runtime, label: str) -> Watcher:
     from gate.compose import load_selected
     from gate.watch.round import RoundOptions, Watcher
@@ -76,7 +131,10 @@ def build_watcher(settings: WatchSettings, rt: Runtime, label: str) -> Watcher:
         rt.warn(
             "no notifier configured (--slack-webhook-url, --slack-channel, --notify-webhook): incidents are only printed"
         )
+    model = model_for(settings.model, rt)
+    records = rt.audit_records(settings.audit, settings.audit_remote)
     return Watcher(
+        on_resolved=postmortem_drafts(settings, rt, loaded, label, model, records),
         policies=loaded,
         metrics_label=label,
         store=rt.incident_store(spec, settings.audit_remote),
@@ -87,9 +145,9 @@ def build_watcher(settings: WatchSettings, rt: Runtime, label: str) -> Watcher:
             concurrency=settings.metrics.concurrency,
             more=run_link(rt.env),
         ),
-        records=rt.audit_records(settings.audit, settings.audit_remote),
+        records=records,
         github=rt.github(),
-        model=model_for(settings.model, rt),
+        model=model,
         warn=rt.warn,
     )
 

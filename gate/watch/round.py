@@ -99,7 +99,8 @@ class Watcher:
     owner: str = field(default_factory=watcher_id)
     # Called once a resolution has been delivered everywhere (by the watcher that claimed it): the
     # hook for follow-ups such as a postmortem draft of incidents that spent enough of the budget.
-    on_resolved: Callable[[IncidentReport], None] | None = None
+    # It gets the report, the round's evaluation time and its metrics source.
+    on_resolved: Callable[[IncidentReport, float, MetricsSource], None] | None = None
 
     def round(self, at: float, source: MetricsSource) -> RoundResult:
         budgets = measure_policies(self.policies, source, at, concurrency=self.options.concurrency)
@@ -234,7 +235,7 @@ class Watcher:
                 report = self._deliver(report, claim, incident, current.at, refs, previews)
                 delivered = all(d.ok for d in report.deliveries)
                 if claim.event == "resolved" and delivered and not self.options.dry_run and self.on_resolved:
-                    self.on_resolved(report)
+                    self.on_resolved(report, current.at, current.source)
             reports.append(report)
         return reports, refs, previews
 

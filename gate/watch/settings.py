@@ -92,6 +92,8 @@ class WatchSettings:
     repeat_interval: float = 4 * 3600.0
     dry_run: bool = False
     output_format: WatchFormat = "text"
+    # Where postmortem drafts go when no GitHub repository and token are at hand (issues otherwise).
+    postmortem_out: Path | None = None
 
 
 @dataclass(frozen=True)
