@@ -340,9 +340,8 @@ def _storm(url: str, per_second: int, seconds: int) -> tuple[list[float], list[i
 def rss_child(prom_url: str, rounds: int, folder: str, slack_url: str) -> int:
     """Runs in its own process: `watch --every` for `rounds` rounds; prints RSS (KiB) per round."""
     from gate.compose import Runtime
-    from gate.settings import MetricsSettings, ModelSettings
+    from gate.settings import MetricsSettings, ModelSettings, NotifySettings
     from gate.watch.command import watch
-    from gate.settings import NotifySettings
     from gate.watch.settings import StoreSpec, WatchSettings
 
     class Instant(threading.Event):
