@@ -471,8 +471,10 @@ def test_a_resolved_incident_that_spent_enough_opens_its_postmortem_draft_once(
     policy.write_text(policy.read_text() + f"postmortem:\n  required_above: {required_above}\n")
     drafts = tmp_path / "drafts"
     drafts.mkdir()
-    args = ("--policy", "policies/orders.yaml", "--audit", f"git:{BRANCH}", "--no-llm")
-    args += ("--postmortem-out", str(drafts))
+    args = [
+        *("--policy", "policies/orders.yaml", "--audit", f"git:{BRANCH}", "--no-llm"),
+        *("--postmortem-out", str(drafts)),
+    ]
     assert watch(prom, wi.DURING, *args)[0] == 0
     assert list(drafts.iterdir()) == []  # burning: nothing to draft yet
     code, out = watch(prom, wi.END, *args)
