@@ -16,7 +16,9 @@ Default files (code, config, dependencies) are medium unless the rules can show 
 (`justify_defaults`): the change to them is comments and layout only (gate.risk.cosmetic), a
 lock file or manifest moves versions only within their patch level
 (gate.risk.kinds.dependencies.patch_bump), the policy opted them into low, or what is left is a
-small change: at most `SMALL_FILES` files with at most `SMALL_LINES` changed lines together.
+small change: at most `SMALL_FILES` files with at most `SMALL_LINES` changed lines together. Dependency
+files and API contracts (OpenAPI, protobuf, GraphQL, …) are never low as a small change: a new
+package or a changed contract of one line is still a real change.
 These checks run only when the change is small enough to be low at all (`MEDIUM_LINES`).
 """
 
@@ -41,6 +43,7 @@ from gate.risk.kinds import (
     markers_of,
 )
 from gate.risk.kinds.dependencies import patch_bump
+from gate.risk.kinds.exempt import api_contract
 
 __all__ = [
     "MEDIUM_LINES",
@@ -81,6 +84,7 @@ class FileState:
     floor: RiskLevel | None
     because: str
     body: FileBody | None = None
+    facts: PathFacts | None = None  # the first name's, cut up once
     builtin: bool = False  # a structural, governance or security floor: policies cannot remove it
     policy_hits: list[tuple[int, str, str]] = field(default_factory=list)  # (rule no., name, pattern)
 
@@ -124,14 +128,24 @@ def classify_files(
         body = bodies[index] if bodies is not None and index < len(bodies) else None
         content = content_of(body, changed.status in ("added", "deleted")) if body is not None else None
         best: Classified | None = None
-        for name in file_names:
-            found = classify_file(PathFacts.of(name), content, policy_paths=policy_files, marked=marked)
+        facts = [PathFacts.of(name) for name in file_names]
+        for one in facts:
+            found = classify_file(one, content, policy_paths=policy_files, marked=marked)
             best = found if best is None else stricter(best, found)
         assert best is not None
         builtin = best.floor is not None and (best.kind not in EXEMPT)
         states.append(
             FileState(
-                index, changed, file_names, best.kind, best.rule, best.floor, best.because, body, builtin
+                index,
+                changed,
+                file_names,
+                best.kind,
+                best.rule,
+                best.floor,
+                best.because,
+                body,
+                facts[0],
+                builtin,
             )
         )
     return states
@@ -218,7 +232,10 @@ def justify_defaults(states: list[FileState], rules: Sequence[RiskRule], total_l
     lines = sum(state.lines for state in rest)
     small = checkable and len(rest) <= SMALL_FILES and lines <= SMALL_LINES
     for state in rest:
-        if small:
+        never_small = _never_small(state)
+        if never_small is not None:
+            state.floor, state.because = RiskLevel.MEDIUM, never_small
+        elif small:
             state.floor = RiskLevel.LOW
             files = f"{len(rest)} file" + ("s" if len(rest) > 1 else "")
             state.because = (
@@ -228,6 +245,16 @@ def justify_defaults(states: list[FileState], rules: Sequence[RiskRule], total_l
         else:
             state.floor = RiskLevel.MEDIUM
             state.because = f"{state.kind.value} is medium unless the rules show it is low → medium"
+
+
+def _never_small(state: FileState) -> str | None:
+    """Why a default file is never low as a small change (None: it may be)."""
+    if state.kind is FileKind.DEPENDENCIES:
+        return "a dependency change is low only as a patch-level version bump → medium"
+    content = content_of(state.body, False) if state.body is not None else None
+    if api_contract(state.facts or PathFacts.of(state.names[0]), content):
+        return "an API contract is low only when the change is description-only → medium"
+    return None
 
 
 def _shown_low(state: FileState) -> str | None:

@@ -6,10 +6,12 @@ the file's diff lines). `classify_file` asks every table and decides by these ru
 
 1. A gate policy file or CODEOWNERS is `config` with a high floor, whatever else it looks like.
 2. Structural (migration, infra, ci, container) and exempt (docs, tests) signals compete by
-   strength: the file's own name beats the folder it sits in, which beats what its lines say; on a
-   tie the structural signal wins. So `docs/examples/Dockerfile` is a container build, the
-   Django app `docs/migrations/0002_x.py` a migration, `db/migrate/README.md` documentation, and a
-   Kubernetes manifest under `tests/fixtures/` a test.
+   strength: the file's own name beats a framework's folder layout, which beats a folder's name,
+   which beats what its lines say. On a tie the structural signal wins, unless the exempt evidence is
+   a tree of files that never ship (test data; a docs or tests folder against another folder). So
+   `docs/examples/Dockerfile` is a container build, the Django app `docs/migrations/0002_x.py` a
+   migration, `db/migrate/README.md` documentation, a Kubernetes manifest under `tests/fixtures/` a
+   test, and `docs/examples/k8s/deployment.yaml` documentation.
 3. Otherwise a security-sensitive path or identifier, or a change that weakens a check, makes the file
    `sensitive`; a test that removes an access test is `sensitive` too.
 4. Otherwise its own kind: `dependencies` (lock files and manifests), `config` (YAML, JSON, TOML,
@@ -143,6 +145,12 @@ def _strongest(signals: Iterable[Signal | None]) -> Signal | None:
     return best
 
 
+def _beats(structural: Signal, exempted: Signal) -> bool:
+    if structural.strength != exempted.strength:
+        return structural.strength > exempted.strength
+    return not exempted.tree
+
+
 def _own_kind(f: PathFacts) -> Signal:
     found = dependencies.PATH_RULES[0](f)
     if found is not None:
@@ -152,13 +160,17 @@ def _own_kind(f: PathFacts) -> Signal:
     return Signal(FileKind.CODE, Strength.CONTENT, "no structural, docs or tests rule matches")
 
 
-def structural_signal(
-    f: PathFacts, content: Content | None, marked: dict[str, tuple[str, bool, str]]
-) -> Signal | None:
+def structural_signal(f: PathFacts, marked: dict[str, tuple[str, bool, str]]) -> Signal | None:
+    """The strongest structural signal from the path (and the markers above it)."""
     signals: list[Signal | None] = [rule(f) for rule in _STRUCTURAL_PATHS]
     signals.append(_marker_signal(f, marked))
+    return _strongest(signals)
+
+
+def _exempt_signal(f: PathFacts, content: Content | None) -> Signal | None:
+    signals: list[Signal | None] = [rule(f) for rule in exempt.PATH_RULES]
     if content is not None:
-        signals.extend(rule(f, content) for rule in _STRUCTURAL_CONTENT)
+        signals.extend(rule(f, content) for rule in exempt.CONTENT_RULES)
     return _strongest(signals)
 
 
@@ -173,12 +185,12 @@ def classify_file(
     governance = _governance(f, policy_paths)
     if governance is not None:
         return Classified(governance.kind, governance.rule, governance.floor, f"{governance.rule} → high")
-    structural = structural_signal(f, content, marked or {})
-    exempt_rules: list[Signal | None] = [rule(f) for rule in exempt.PATH_RULES]
-    if content is not None:
-        exempt_rules.extend(rule(f, content) for rule in exempt.CONTENT_RULES)
-    exempted = _strongest(exempt_rules)
-    if structural is not None and (exempted is None or structural.strength >= exempted.strength):
+    structural = structural_signal(f, marked or {})
+    exempted = _exempt_signal(f, content)
+    if structural is None and exempted is None and content is not None:
+        # What the lines say is the weakest evidence: it counts only when no path rule spoke.
+        structural = _strongest(rule(f, content) for rule in _STRUCTURAL_CONTENT)
+    if structural is not None and (exempted is None or _beats(structural, exempted)):
         return Classified(structural.kind, structural.rule, RiskLevel.HIGH, f"{structural.kind.value} → high")
     if exempted is not None:
         if exempted.kind is FileKind.TESTS and content is not None:

@@ -32,7 +32,7 @@ _OTHER = {
 
 def _build(f: PathFacts) -> Signal | None:
     name = f.lname
-    if f.ends(*_DOCS_EXTS):
+    if ("dockerfile" not in name and "containerfile" not in name) or name.endswith(_DOCS_EXTS):
         return None
     for base in _BUILD_NAMES:
         if name == base or name.startswith(base + ".") or name.endswith("." + base):

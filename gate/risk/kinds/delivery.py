@@ -7,7 +7,8 @@ Paths: GitHub Actions (`.github/workflows/`, `.github/actions/`, `action.yml` an
 (`.drone.yml`, `.drone.star`, `.drone.jsonnet`), Woodpecker (`.woodpecker/`, `.woodpecker.yml`),
 Travis (`.travis.yml`), and Bitbucket Pipelines, Cloud Build, CodeBuild, AppVeyor, Cirrus, Semaphore,
 Tekton, GoReleaser; Argo CD / Argo Rollouts / Flux folders (`argocd/`, `flux-system/`). A folder
-named `ci` or `.ci` is weaker evidence.
+named `ci` or `.ci` is weaker evidence. A shell script named for delivery (`deploy.sh`,
+`bin/rollout`, `promote.ps1`) is part of the pipeline too.
 
 Content, for YAML and JSON: Argo and Flux manifests (`argoproj.io/`, `toolkit.fluxcd.io/`), Tekton
 (`tekton.dev/`), a GitHub workflow (`runs-on:`) or action (`using: composite|node…|docker`), and a
@@ -93,10 +94,14 @@ def _known_name(f: PathFacts) -> Signal | None:
     return None
 
 
+_CHAIN_HEADS = frozenset(chain[0] for chain, _ in _CHAINS)
+
+
 def _folders(f: PathFacts) -> Signal | None:
-    for chain, label in _CHAINS:
-        if f.under(*chain):
-            return Signal(K, Strength.LAYOUT, label)
+    if not f.dirset.isdisjoint(_CHAIN_HEADS):
+        for chain, label in _CHAINS:
+            if f.under(*chain):
+                return Signal(K, Strength.LAYOUT, label)
     index = f.folder_index(_DELIVERY_FOLDERS)
     if index >= 0:
         return Signal(K, Strength.FOLDER, f"in a GitOps delivery folder ({f.dirs[index]}/)")
@@ -106,7 +111,18 @@ def _folders(f: PathFacts) -> Signal | None:
     return None
 
 
-PATH_RULES: tuple[Callable[[PathFacts], Signal | None], ...] = (_known_name, _folders)
+_SCRIPT_EXTS = (".sh", ".bash", ".zsh", ".ps1", ".cmd", ".bat")
+_DEPLOY_WORDS = frozenset({"deploy", "deployment", "rollout", "rollback", "promote"})
+
+
+def _deploy_script(f: PathFacts) -> Signal | None:
+    script = f.ends(*_SCRIPT_EXTS) or ("." not in f.name and f.ldirs[-1:] in (("bin",), ("scripts",)))
+    if script and any(word in _DEPLOY_WORDS for word in f.words):
+        return _name(f"deploy script ({f.name})")
+    return None
+
+
+PATH_RULES: tuple[Callable[[PathFacts], Signal | None], ...] = (_known_name, _folders, _deploy_script)
 
 _MANIFESTS = (
     ("Argo CD/Rollouts manifest", "argoproj.io/"),

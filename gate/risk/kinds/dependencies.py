@@ -57,14 +57,14 @@ def _dependency_file(f: PathFacts) -> Signal | None:
 
 PATH_RULES: tuple[Callable[[PathFacts], Signal | None], ...] = (_dependency_file,)
 
-_VERSION = re.compile(r"(?<![\w.])(\d{1,9})\.(\d{1,9})\.\d{1,9}(?![\d.])")
+_VERSION = re.compile(r"(?<![\w.])(v?)(\d{1,9})\.(\d{1,9})\.\d{1,9}(?!\d|\.\d)")
 _CHECKSUM = re.compile(
     r"sha(?:1|256|384|512)[-:][A-Za-z0-9+/=_-]{8,}|h1:[A-Za-z0-9+/=]{8,}|\b[0-9a-f]{16,}\b"
 )
 
 
 def _skeleton(line: str) -> str:
-    return _VERSION.sub(r"\1.\2.#", _CHECKSUM.sub("#", line))
+    return _VERSION.sub(r"\1\2.\3.#", _CHECKSUM.sub("#", line))
 
 
 def patch_bump(c: Content) -> bool:

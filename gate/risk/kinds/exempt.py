@@ -15,8 +15,9 @@ API contracts), `e2e`, `cypress`, `playwright`,
 `*.tftest.hcl`, `mock_*.go`/`*_mock.go`, test runner configuration (`jest.config.*`, `pytest.ini`,
 `phpunit.xml`, `karma.conf.js`, `vitest.config.*`, `playwright.config.*`, `cypress.config.*`); and
 test data: `testdata/`, `test-data/`, `__fixtures__/`, `__snapshots__/`, `__mocks__/`, `*.snap`,
-and `fixtures/` inside a test folder. Test data is as strong as a file name: a Kubernetes manifest
-kept as a fixture is a test, not a deployment.
+and `fixtures/` inside a test folder. Test data is as strong as a file name, and a tree of files that
+never ship (test data, a docs or tests folder) wins a tie against a structural signal: a Kubernetes
+manifest kept as a fixture is a test, an example manifest in `docs/examples/k8s/` documentation.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from collections.abc import Callable
 from gate.models import FileKind
 from gate.risk.kinds.facts import Content, PathFacts, Signal, Strength
 
-__all__ = ["CONTENT_RULES", "PATH_RULES", "description_only"]
+__all__ = ["CONTENT_RULES", "PATH_RULES", "api_contract", "description_only"]
 
 D, T = FileKind.DOCS, FileKind.TESTS
 _DOC_EXTS = (".md", ".mdx", ".markdown", ".rst", ".adoc", ".asciidoc", ".rdoc")
@@ -77,7 +78,7 @@ def _docs(f: PathFacts) -> Signal | None:
         return Signal(D, Strength.NAME, "GitHub issue or pull request template")
     index = f.folder_index(_DOC_FOLDERS)
     if index >= 0:
-        return Signal(D, Strength.FOLDER, f"in a documentation folder ({f.dirs[index]}/)")
+        return Signal(D, Strength.FOLDER, f"in a documentation folder ({f.dirs[index]}/)", tree=True)
     return None
 
 
@@ -106,17 +107,17 @@ def _tests(f: PathFacts) -> Signal | None:
         return Signal(T, Strength.NAME, label)
     data = f.folder_index(_TEST_DATA)
     if data >= 0:
-        return Signal(T, Strength.NAME, f"test data ({f.dirs[data]}/)")
+        return Signal(T, Strength.NAME, f"test data ({f.dirs[data]}/)", tree=True)
     folder = f.folder_index(_TEST_FOLDERS)
     if folder >= 0 and f.ldirs[folder] in ("spec", "specs") and f.ends(".yaml", ".yml", ".json"):
         folder = -1  # `api/spec/openapi.yaml` is an API contract, not an RSpec or Jasmine test
     fixtures = f.folder_index(frozenset({"fixtures", "fixture", "snapshots", "mocks"}))
     if folder >= 0 and fixtures > folder:
-        return Signal(T, Strength.NAME, f"test data ({f.dirs[folder]}/…/{f.dirs[fixtures]}/)")
-    if f.under("src", "test") or any(d.endswith((".tests", ".test", ".specs")) for d in f.ldirs):
-        return Signal(T, Strength.FOLDER, "in a test source tree (src/test/, *.Tests/)")
+        return Signal(T, Strength.NAME, f"test data ({f.dirs[folder]}/…/{f.dirs[fixtures]}/)", tree=True)
+    if "/src/test/" in f.dirpath or ".tests/" in f.dirpath or ".test/" in f.dirpath or ".specs/" in f.dirpath:
+        return Signal(T, Strength.FOLDER, "in a test source tree (src/test/, *.Tests/)", tree=True)
     if folder >= 0:
-        return Signal(T, Strength.FOLDER, f"in a test folder ({f.dirs[folder]}/)")
+        return Signal(T, Strength.FOLDER, f"in a test folder ({f.dirs[folder]}/)", tree=True)
     return None
 
 
@@ -152,12 +153,26 @@ def description_only(c: Content, hunks: list[tuple[list[str], list[str], set[int
     )
 
 
+_CONTRACT_EXTS = (".proto", ".graphql", ".graphqls", ".gql", ".avsc", ".thrift")
+
+
+def _openapi_file(f: PathFacts, c: Content | None) -> bool:
+    if any(word in f.lname for word in _OPENAPI_NAMES) or f.in_folder(frozenset(_OPENAPI_NAMES)):
+        return True
+    text = c.shown_text if c is not None else ""
+    return "openapi:" in text or '"openapi":' in text or "swagger:" in text
+
+
+def api_contract(f: PathFacts, c: Content | None) -> bool:
+    """An API contract (OpenAPI/Swagger, protobuf, GraphQL, Avro, Thrift): a change to it is low only
+    when it is description-only, never as a "small change"."""
+    return f.ends(*_CONTRACT_EXTS) or (f.ends(".yaml", ".yml", ".json") and _openapi_file(f, c))
+
+
 def _openapi(f: PathFacts, c: Content) -> Signal | None:
-    named = any(word in f.lname for word in _OPENAPI_NAMES) or f.in_folder(frozenset(_OPENAPI_NAMES))
-    text = c.shown_text
-    if not (named or "openapi:" in text or '"openapi":' in text or "swagger:" in text):
+    if not f.ends(".yaml", ".yml", ".json") or not _openapi_file(f, c):
         return None
-    if not f.ends(".yaml", ".yml", ".json") or not description_only(c, c.hunk_sides()):
+    if not description_only(c, c.hunk_sides()):
         return None
     return Signal(D, Strength.NAME, "OpenAPI description-only edit")
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import IntEnum
+from functools import lru_cache
 
 from gate.models import FileKind, RiskLevel
 
@@ -36,12 +37,15 @@ class Strength(IntEnum):
 
 @dataclass(frozen=True, slots=True)
 class Signal:
-    """One rule's verdict on one file. `floor` overrides the kind's usual floor (a gate policy is config, high)."""
+    """One rule's verdict on one file. `floor` overrides the kind's usual floor (a gate policy is config,
+    high). `tree`: the evidence is a tree of files that never ship (test data, a docs or tests folder),
+    which wins a tie in strength against a structural signal."""
 
     kind: FileKind
     strength: Strength
     rule: str
     floor: RiskLevel | None = None
+    tree: bool = False
 
 
 def words_of(stem: str) -> tuple[str, ...]:
@@ -53,42 +57,55 @@ def words_of(stem: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-@dataclass(frozen=True, slots=True)
-class PathFacts:
-    """A normalised path cut up for the rules (`dirs`/`ldirs`: folders from the root down)."""
+_folder_words = lru_cache(maxsize=65536)(words_of)  # folder names repeat across a change's files
 
-    path: str
-    dirs: tuple[str, ...]
-    ldirs: tuple[str, ...]
-    name: str
-    lname: str
-    words: tuple[str, ...]
-    folder_words: frozenset[str]
+
+class PathFacts:
+    """A normalised path cut up for the rules (`dirs`/`ldirs`: folders from the root down).
+
+    `words` and `folder_words` are worked out on first use: most files never need them.
+    """
+
+    __slots__ = ("_folder_words", "_words", "dirpath", "dirs", "dirset", "ldirs", "lname", "name", "path")
+
+    def __init__(self, path: str) -> None:
+        parts = path.split("/")
+        self.path = path
+        self.dirs: tuple[str, ...] = tuple(parts[:-1])
+        self.ldirs: tuple[str, ...] = tuple(d.lower() for d in self.dirs)
+        self.dirset: frozenset[str] = frozenset(self.ldirs)
+        self.dirpath = "/" + "/".join(self.ldirs) + "/"  # `/a/b/`: folder-name suffixes by substring
+        self.name = parts[-1]
+        self.lname = self.name.lower()
+        self._words: tuple[str, ...] | None = None
+        self._folder_words: frozenset[str] | None = None
 
     @classmethod
     def of(cls, path: str) -> PathFacts:
-        parts = path.split("/")
-        dirs = tuple(parts[:-1])
-        name = parts[-1]
-        bare = name.lstrip(".")
-        stem = bare.rsplit(".", 1)[0] if "." in bare else bare
-        ldirs = tuple(d.lower() for d in dirs)
-        return cls(
-            path=path,
-            dirs=dirs,
-            ldirs=ldirs,
-            name=name,
-            lname=name.lower(),
-            words=words_of(stem),
-            folder_words=frozenset(w for d in dirs for w in words_of(d)),
-        )
+        return cls(path)
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        """The words of the file name without its last extension (`SessionStore.go` -> session, store)."""
+        if self._words is None:
+            bare = self.name.lstrip(".")
+            self._words = words_of(bare.rsplit(".", 1)[0] if "." in bare else bare)
+        return self._words
+
+    @property
+    def folder_words(self) -> frozenset[str]:
+        if self._folder_words is None:
+            self._folder_words = frozenset(w for d in self.dirs for w in _folder_words(d))
+        return self._folder_words
 
     def in_folder(self, names: frozenset[str]) -> bool:
         """Some folder on the path has one of `names` (lower-case)."""
-        return any(d in names for d in self.ldirs)
+        return not self.dirset.isdisjoint(names)
 
     def folder_index(self, names: frozenset[str]) -> int:
         """The depth of the deepest folder named one of `names` (-1: none)."""
+        if self.dirset.isdisjoint(names):
+            return -1
         for index in range(len(self.ldirs) - 1, -1, -1):
             if self.ldirs[index] in names:
                 return index
@@ -96,6 +113,8 @@ class PathFacts:
 
     def under(self, *chain: str) -> bool:
         """The folders `chain` (lower-case) appear consecutively somewhere on the path."""
+        if chain[0] not in self.dirset:
+            return False
         size = len(chain)
         ldirs = self.ldirs
         return any(ldirs[i : i + size] == chain for i in range(len(ldirs) - size + 1))
@@ -170,6 +189,11 @@ class Content:
     def shown_text(self) -> str:
         """Every line the diff shows of the file (context too): what identifies its format."""
         return self._joined("s", self.context + self.added + self.removed, False)
+
+    @property
+    def changed_lower(self) -> str:
+        """The changed lines, lower-cased: for the cheap keyword tests that run before a regex."""
+        return self._joined("cl", self.added + self.removed, True)
 
     @property
     def shown_lower(self) -> str:

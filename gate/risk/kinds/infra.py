@@ -7,19 +7,20 @@ CDK (`cdk.json`), CloudFormation/SAM (`cloudformation/`, `cfn/`, `samconfig.toml
 `inventory.ini`), Helm (`Chart.yaml`, `Chart.lock`, `values*.yaml`, `helmfile.yaml`, `templates/*.tpl`,
 folders `charts/`, `chart/`, `helm/`, `helm-chart(s)/`, `*-chart/`), kustomize
 (`kustomization.yaml`), Kubernetes folders (`k8s/`, `kubernetes/`, `kube/`, `manifests/`,
-`config/deploy/`), Bicep/ARM, jsonnet, Nomad, Packer, Vagrant, serverless and platform deploy files
+`config/deploy/`), Bicep/ARM, jsonnet, Nomad, Packer, Vagrant, systemd units, nginx, HAProxy,
+Envoy, Caddy and Traefik configuration, serverless and platform deploy files
 (`Procfile`, `fly.toml`, `serverless.yml`, `vercel.json`, `netlify.toml`, `render.yaml`), Kamal and
 Capistrano (`config/deploy.yml`, `config/deploy.rb`, `Capfile`), and folders named `infra`,
-`infrastructure`, `terraform`, `deploy`, `deployment(s)`, `provisioning`, `puppet`, `chef`, and
-SaltStack states (`*.sls`).
+`infrastructure`, `terraform`, `deploy`, `deployment(s)`, `provisioning`, `puppet`, `chef`, `nginx`,
+`haproxy`, `systemd`, and SaltStack states (`*.sls`).
 
 Markers: a `Chart.yaml`, `kustomization.yaml`, `ansible.cfg`, `terragrunt.hcl` or `helmfile.yaml`
 marks its whole folder, wherever it is; a `Pulumi.yaml`, `cdk.json` or `serverless.yml` marks the
 folder's configuration files (`MARKERS`). gate.risk.kinds applies them to every file below.
 
 Content, for YAML, JSON and templated files (`*.yaml.erb`, `*.yaml.tpl`, `*.yml.j2`, …): a
-Kubernetes manifest (`apiVersion:` and `kind:` at the start of lines, a well-known kind, or fields
-only a pod spec has), a Helm template (`.Values.`, `.Release.`, `include "…"`), CloudFormation
+Kubernetes manifest (`apiVersion:` and `kind:` at the start of lines, a well-known kind, fields
+only a pod spec has, or a `kubernetes.io/` label or annotation), a Helm template (`.Values.`, `.Release.`, `include "…"`), CloudFormation
 (`AWSTemplateFormatVersion`, `Type: AWS::…`), an Ansible play (`hosts:` with `tasks:`/`roles:`,
 `ansible.builtin.`); in code, Pulumi and CDK imports.
 """
@@ -75,6 +76,12 @@ _NAMES: dict[str, str] = {
     "playbook.yml": "Ansible playbook",
     "playbook.yaml": "Ansible playbook",
     "site.yml": "Ansible playbook",
+    "nginx.conf": "nginx configuration",
+    "haproxy.cfg": "HAProxy configuration",
+    "envoy.yaml": "Envoy configuration",
+    "caddyfile": "Caddyfile",
+    "traefik.yml": "Traefik configuration",
+    "traefik.yaml": "Traefik configuration",
 }
 _EXTS: dict[str, str] = {
     ".tf": "Terraform",
@@ -86,6 +93,9 @@ _EXTS: dict[str, str] = {
     ".libsonnet": "jsonnet",
     ".nomad": "Nomad job",
     ".sls": "SaltStack state",
+    ".service": "systemd unit",
+    ".timer": "systemd unit",
+    ".socket": "systemd unit",
 }
 _SUFFIXES: tuple[tuple[str, str], ...] = (
     (".tf.json", "Terraform"),
@@ -117,6 +127,9 @@ _INFRA_FOLDERS = frozenset(
         "provisioning",
         "puppet",
         "chef",
+        "nginx",
+        "haproxy",
+        "systemd",
         "nomad",
         "packer",
     }
@@ -141,10 +154,14 @@ def _known_name(f: PathFacts) -> Signal | None:
     return _name(f"{label} ({f.name})") if label else None
 
 
+_SUFFIX_ENDS = tuple(suffix for suffix, _ in _SUFFIXES)
+
+
 def _extension(f: PathFacts) -> Signal | None:
-    for suffix, what in _SUFFIXES:
-        if f.lname.endswith(suffix):
-            return _name(f"{what} (*{suffix})")
+    if f.lname.endswith(_SUFFIX_ENDS):
+        for suffix, what in _SUFFIXES:
+            if f.lname.endswith(suffix):
+                return _name(f"{what} (*{suffix})")
     ext = f.ext()
     label = _EXTS.get(ext)
     if label is not None:
@@ -155,7 +172,7 @@ def _extension(f: PathFacts) -> Signal | None:
 
 
 def _helm(f: PathFacts) -> Signal | None:
-    in_chart = f.in_folder(_HELM_FOLDERS) or any(d.endswith("-chart") for d in f.ldirs)
+    in_chart = f.in_folder(_HELM_FOLDERS) or "-chart/" in f.dirpath
     if f.ldirs[-1:] == ("templates",) and f.ends(".tpl") and in_chart:
         return _name("Helm template helper (templates/*.tpl)")
     if f.lname.startswith("values") and f.ends(".yaml", ".yml"):
@@ -209,6 +226,7 @@ _WELL_KNOWN_KINDS = frozenset(
     }
 )  # fmt: skip
 _POD_FIELDS = (
+    "kubernetes.io/",  # well-known labels and annotations: app.kubernetes.io/name, ingress.kubernetes.io/…
     "imagePullPolicy:",
     "containerPort:",
     "livenessProbe:",
@@ -247,7 +265,7 @@ def _kubernetes(f: PathFacts, c: Content) -> Signal | None:
         return Signal(K, Strength.CONTENT, f"content: Kubernetes manifest (kind {kind.group(1)})")
     for field in _POD_FIELDS:
         if field in text:
-            return Signal(K, Strength.CONTENT, f"content: Kubernetes pod spec (`{field[:-1]}`)")
+            return Signal(K, Strength.CONTENT, f"content: Kubernetes manifest (`{field.rstrip(':')}`)")
     return None
 
 

@@ -34,6 +34,7 @@ _DJANGO = re.compile(r"\d{4}_\w+\.py")
 _TIMESTAMPED = re.compile(r"\d{8,14}[_-][\w.-]+\.(?:js|ts|mjs|cjs|go|sql|exs|php|cs|rb|py)")
 _FLYWAY_PREFIX = re.compile(r"[vu]\d[\w.]*|r")
 _FLYWAY_EXTS = (".sql", ".java", ".kt", ".scala", ".groovy", ".py", ".sh")
+_RAILS = re.compile(r"\d{8,14}_\w+\.rb")
 _EF = re.compile(r"\d{14}_\w+(?:\.designer)?\.cs")
 _DOCTRINE = re.compile(r"version\d{8,14}\.php")
 _CHANGELOG_EXTS = (".xml", ".yaml", ".yml", ".json", ".sql")
@@ -74,7 +75,8 @@ def _known_name(f: PathFacts) -> Signal | None:
 def _rails(f: PathFacts) -> Signal | None:
     multi_db = f.ldirs[-2:-1] == ("db",) and f.ldirs[-1].endswith("_migrate")  # db/animals_migrate/
     if f.under("db", "migrate") or multi_db:
-        return _layout("Rails migration (db/migrate/)")
+        named = _RAILS.fullmatch(f.lname) is not None  # 20240312101500_add_status.rb
+        return (_name if named else _layout)("Rails migration (db/migrate/)")
     if f.ldirs[-1:] == ("db",) and (f.lname == "schema.rb" or f.ends("_schema.rb", "_structure.sql")):
         return _name(f"Rails schema (db/{f.name})")
     return None
@@ -188,9 +190,16 @@ def _framework_content(f: PathFacts, c: Content) -> Signal | None:
     return None
 
 
+_DDL_WORDS = ("table", "index", "column", "constraint", "schema", "database", "view", "type", "sequence",
+               "trigger", "function", "extension")  # fmt: skip
+
+
 def _ddl(f: PathFacts, c: Content) -> Signal | None:
-    text = c.shown_text if f.ends(".sql") else c.changed_text
-    found = DDL.search(text)
+    sql = f.ends(".sql")
+    lower = c.shown_lower if sql else c.changed_lower
+    if not any(word in lower for word in _DDL_WORDS):  # every DDL statement names one of these
+        return None
+    found = DDL.search(c.shown_text if sql else c.changed_text)
     if found is None:
         return None
     keyword = " ".join(found.group(0).upper().split())

@@ -21,6 +21,7 @@ lines of one side: linear in the text.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 
 from gate.models import FileKind
@@ -83,51 +84,82 @@ IDENTIFIERS = re.compile(
 )
 
 
+# Every identifier, weakener and check holds one of these (lower-case): a text without any of them
+# needs no regex at all, which is what most changed lines are.
+_KEYWORDS = (
+    "auth", "login", "perm", "role", "secur", "password", "passwd", "bcrypt", "scrypt", "argon", "pbkdf",
+    "hmac", "digest", "safeequal", "jwt", "token", "csrf", "xsrf", "cors", "origin", "access-control",
+    "content-security", "session", "cookie", "httponly", "http_only", "samesite", "secret", "private_key",
+    "signing_key", "crypt", "cipher", "rotat", "verify", "skipverify", "reject", "node_tls",
+    "ssl", "allowany", "permitall", "anonymous", "public_route", "unsafe-", "algorithms", "allowed_hosts",
+    "debug", "forbidden", "unauthorized", "abort(40", "status(40", "status_code", "before_action",
+)  # fmt: skip
+
+
+def _may_match(lower: str) -> bool:
+    return any(word in lower for word in _KEYWORDS)
+
+
 def content_signal(f: PathFacts, c: Content) -> Signal | None:
+    if not _may_match(c.changed_lower):
+        return None
     found = IDENTIFIERS.search(c.changed_text)
     if found is None:
         return None
     return Signal(K, Strength.CONTENT, f"security identifier in the changed lines (`{found.group(0)[:40]}`)")
 
 
-# Patterns whose presence in added lines widens or switches off a protection.
-_WEAKENERS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (label, re.compile(pattern, re.IGNORECASE | re.MULTILINE))
-    for label, pattern in (
-        ("CORS allows every origin", r"CORS_(?:ORIGIN_)?ALLOW_ALL(?:_ORIGINS)?[ \t]*=[ \t]*True"),
-        ("CORS allows every origin", r"Access-Control-Allow-Origin['\"]?[ \t]*[:,=][ \t]*['\"]?\*"),
-        ("CORS allows every origin", r"(?:allow_origins|allowed_origins|AllowedOrigins|origins?)['\"]?[ \t]*[:=][ \t]*(?:(?:\[\]string\{|\[|\()[ \t]*)?['\"]\*['\"]"),
-        ("CORS allows every origin", r"AllowAllOrigins[ \t]*[:=][ \t]*true|AllowAnyOrigin\(\)|allowedOrigins\([ \t]*['\"]\*['\"]|\borigin[ \t]*:[ \t]*true\b"),
-        ("TLS verification off", r"\bverify[ \t]*=[ \t]*False\b|InsecureSkipVerify[ \t]*:[ \t]*true|rejectUnauthorized[ \t]*:[ \t]*false|NODE_TLS_REJECT_UNAUTHORIZED|VERIFY_NONE|SSL_VERIFYPEER[ \t]*,[ \t]*(?:false|0)"),
-        ("CSRF protection off", r"csrf_exempt|skip_before_action[ \t]+:verify_authenticity_token|csrf[ \t]*[:=][ \t]*false|\.csrf\(\)\.disable\(\)|csrf\([ \t]*AbstractHttpConfigurer::disable"),
-        ("authentication skipped", r"skip_before_action[ \t]+:(?:authenticate|require_login)\w*|\bAllowAny\b|permitAll\(\)|\[AllowAnonymous\]|@PermitAll\b|@public_route|auth[ \t]*[:=][ \t]*(?:false|False|None)\b"),
-        ("insecure cookie", r"SESSION_COOKIE_SECURE[ \t]*=[ \t]*False|CSRF_COOKIE_SECURE[ \t]*=[ \t]*False|\bsecure[ \t]*:[ \t]*false\b|http_?only['\"]?[ \t]*[:=][ \t]*(?:false|False)\b|SameSite[ \t]*=[ \t]*None"),
-        ("CSP allows inline or eval", r"'unsafe-inline'|'unsafe-eval'"),
-        ("token signature not verified", r"algorithms[ \t]*=[ \t]*\[[ \t]*['\"]none['\"]|verify_signature['\"]?[ \t]*:[ \t]*False|verify_exp['\"]?[ \t]*:[ \t]*False"),
-        ("every host allowed", r"ALLOWED_HOSTS[ \t]*=[ \t]*\[[ \t]*['\"]\*['\"]"),
-        ("debug mode on", r"^[ \t]*DEBUG[ \t]*=[ \t]*True\b"),
-    )
+# Patterns whose presence in added lines widens or switches off a protection, and access checks
+# (fewer of them after the change than before weakens a check). One regex of named alternatives, so
+# each side of a file's change is scanned once.
+_WEAKENERS: tuple[tuple[str, str], ...] = (
+    ("CORS allows every origin", r"CORS_(?:ORIGIN_)?ALLOW_ALL(?:_ORIGINS)?[ \t]*=[ \t]*True"),
+    ("CORS allows every origin", r"Access-Control-Allow-Origin['\"]?[ \t]*[:,=][ \t]*['\"]?\*"),
+    ("CORS allows every origin", r"(?:allow_origins|allowed_origins|AllowedOrigins|origins?)['\"]?[ \t]*[:=][ \t]*(?:(?:\[\]string\{|\[|\()[ \t]*)?['\"]\*['\"]"),
+    ("CORS allows every origin", r"AllowAllOrigins[ \t]*[:=][ \t]*true|AllowAnyOrigin\(\)|allowedOrigins\([ \t]*['\"]\*['\"]|\borigin[ \t]*:[ \t]*true\b"),
+    ("TLS verification off", r"\bverify[ \t]*=[ \t]*False\b|InsecureSkipVerify[ \t]*:[ \t]*true|rejectUnauthorized[ \t]*:[ \t]*false|NODE_TLS_REJECT_UNAUTHORIZED|VERIFY_NONE|SSL_VERIFYPEER[ \t]*,[ \t]*(?:false|0)"),
+    ("CSRF protection off", r"csrf_exempt|skip_before_action[ \t]+:verify_authenticity_token|csrf[ \t]*[:=][ \t]*false|\.csrf\(\)\.disable\(\)|csrf\([ \t]*AbstractHttpConfigurer::disable"),
+    ("authentication skipped", r"skip_before_action[ \t]+:(?:authenticate|require_login)\w*|\bAllowAny\b|permitAll\(\)|\[AllowAnonymous\]|@PermitAll\b|@public_route|auth[ \t]*[:=][ \t]*(?:false|False|None)\b"),
+    ("insecure cookie", r"SESSION_COOKIE_SECURE[ \t]*=[ \t]*False|CSRF_COOKIE_SECURE[ \t]*=[ \t]*False|\bsecure[ \t]*:[ \t]*false\b|http_?only['\"]?[ \t]*[:=][ \t]*(?:false|False)\b|SameSite[ \t]*=[ \t]*None"),
+    ("CSP allows inline or eval", r"'unsafe-inline'|'unsafe-eval'"),
+    ("token signature not verified", r"algorithms[ \t]*=[ \t]*\[[ \t]*['\"]none['\"]|verify_signature['\"]?[ \t]*:[ \t]*False|verify_exp['\"]?[ \t]*:[ \t]*False"),
+    ("every host allowed", r"ALLOWED_HOSTS[ \t]*=[ \t]*\[[ \t]*['\"]\*['\"]"),
+    ("debug mode on", r"^[ \t]*DEBUG[ \t]*=[ \t]*True\b"),
 )  # fmt: skip
-# Access checks: fewer of them after the change than before weakens a check.
-_CHECKS = re.compile(
+_CHECKS = (
     r"@login_required|@permission_required|@requires_auth\w*|permission_classes|before_action[ \t]+:authenticate\w*|"
     r"before_action[ \t]+:require_\w+|\bauthorize!?\(|\bauthorize[ \t]+@|check_permission\w*\(|has_permission\w*\(|"
     r"require_(?:auth|login|role|permission)\w*|@PreAuthorize|@Secured|@RolesAllowed|\[Authorize\b|"
     r"\.RequireAuthorization\(|PermissionDenied|\bForbidden\b|StatusForbidden|StatusUnauthorized|abort\(40[13]\)|status\(40[13]\)|"
     r"status_code[ \t]*=[ \t]*40[13]\b|HttpResponseForbidden|"
-    r"is_authenticated|isAuthenticated|verify_password|check_password|compare_digest|timingSafeEqual",
+    r"is_authenticated|isAuthenticated|verify_password|check_password|compare_digest|timingSafeEqual"
+)
+_SCAN = re.compile(
+    "|".join(f"(?P<w{i}>{pattern})" for i, (_, pattern) in enumerate(_WEAKENERS)) + f"|(?P<check>{_CHECKS})",
     re.IGNORECASE | re.MULTILINE,
 )
 
 
+def _tally(lines: tuple[str, ...]) -> Counter[str]:
+    """How often each weakener and the access checks occur; only lines with a keyword are scanned
+    (the regex of many case-insensitive alternatives is the slow part, the keyword test is not)."""
+    counts: Counter[str] = Counter()
+    for line in lines:
+        if _may_match(line.lower()):
+            counts.update(match.lastgroup or "" for match in _SCAN.finditer(line))
+    return counts
+
+
 def weakening(c: Content) -> str | None:
     """Why the change weakens a check (None: it does not, as far as the patterns see)."""
-    added, removed = c.added_text, c.removed_text
-    for label, pattern in _WEAKENERS:
-        now = len(pattern.findall(added))
-        if now and now > len(pattern.findall(removed)):
+    if not _may_match(c.changed_lower):
+        return None
+    added, removed = _tally(c.added), _tally(c.removed)
+    for index, (label, _) in enumerate(_WEAKENERS):
+        group = f"w{index}"
+        if added[group] > removed[group]:
             return f"weakens a check: {label}"
-    before, after = len(_CHECKS.findall(removed)), len(_CHECKS.findall(added))
+    before, after = removed["check"], added["check"]
     if before > after:
         return f"weakens a check: removes {before - after} access check{'s' if before - after > 1 else ''}"
     return None
