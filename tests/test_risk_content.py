@@ -157,7 +157,7 @@ SECURITY_SAMPLES = (
     "Content-Security-Policy", "allow_origins", "allowed_origins", "AllowOrigins", "SESSION_COOKIE_AGE",
     "set_cookie", "httponly", "samesite", "SECRET_KEY", "secret_key", "private_key", "signing_key",
     "encrypt", "decrypt", "cipher", "rotate_api_keys", "key_rotation", "InsecureSkipVerify", "verify_ssl",
-    "CORS_ALLOW_ALL_ORIGINS = True", "origins = ['*']", "AllowAllOrigins: true", "AllowAnyOrigin()",
+    "CORS_ALLOW_ALL_ORIGINS = True", "origins = ['*']", "origins '*'", "AllowAllOrigins: true", "AllowAnyOrigin()",
     "allowedOrigins('*')", "origin: true", "verify=False", "rejectUnauthorized: false",
     "NODE_TLS_REJECT_UNAUTHORIZED", "VERIFY_NONE", "SSL_VERIFYPEER, false", "@csrf_exempt",
     "skip_before_action :verify_authenticity_token", "csrf: false", ".csrf().disable()",

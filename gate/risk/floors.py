@@ -17,8 +17,9 @@ Default files (code, config, dependencies) are medium unless the rules can show 
 lock file or manifest moves versions only within their patch level
 (gate.risk.kinds.dependencies.patch_bump), the policy opted them into low, or what is left is a
 small change: at most `SMALL_FILES` files with at most `SMALL_LINES` changed lines together. Dependency
-files and API contracts (OpenAPI, protobuf, GraphQL, …) are never low as a small change: a new
-package or a changed contract of one line is still a real change.
+files, API contracts (OpenAPI, protobuf, GraphQL, …), production configuration
+(`application-prod.yml`, `config/production/…`) and SQL that writes data (a backfill's `UPDATE …
+SET`) are never low as a small change: one line of them is still a real change.
 These checks run only when the change is small enough to be low at all (`MEDIUM_LINES`).
 """
 
@@ -44,6 +45,8 @@ from gate.risk.kinds import (
 )
 from gate.risk.kinds.dependencies import patch_bump
 from gate.risk.kinds.exempt import api_contract
+from gate.risk.kinds.infra import production_config
+from gate.risk.kinds.migrations import writes_data
 
 __all__ = [
     "MEDIUM_LINES",
@@ -251,9 +254,14 @@ def _never_small(state: FileState) -> str | None:
     """Why a default file is never low as a small change (None: it may be)."""
     if state.kind is FileKind.DEPENDENCIES:
         return "a dependency change is low only as a patch-level version bump → medium"
+    facts = state.facts or PathFacts.of(state.names[0])
     content = content_of(state.body, False) if state.body is not None else None
-    if api_contract(state.facts or PathFacts.of(state.names[0]), content):
+    if api_contract(facts, content):
         return "an API contract is low only when the change is description-only → medium"
+    if state.kind is FileKind.CONFIG and production_config(facts):
+        return "production configuration is never a small change → medium"
+    if content is not None and writes_data(content):
+        return "changes SQL that writes data (UPDATE, DELETE, INSERT, MERGE) → medium"
     return None
 
 

@@ -33,7 +33,7 @@ from collections.abc import Callable
 from gate.models import FileKind
 from gate.risk.kinds.facts import Content, PathFacts, Signal, Strength
 
-__all__ = ["CONTENT_RULES", "MARKERS", "PATH_RULES", "structured"]
+__all__ = ["CONTENT_RULES", "MARKERS", "PATH_RULES", "production_config", "structured"]
 
 K = FileKind.INFRA
 
@@ -141,6 +141,15 @@ _STRUCTURED = (".yaml", ".yml", ".json", ".tpl", ".erb", ".j2", ".jinja", ".jinj
 def structured(f: PathFacts) -> bool:
     """YAML, JSON or a templated file (what a manifest may be written as)."""
     return f.ends(*_STRUCTURED)
+
+
+_PRODUCTION = frozenset({"prod", "production", "prd"})
+
+
+def production_config(f: PathFacts) -> bool:
+    """A configuration file for production by its name or folder (`application-prod.yml`,
+    `config/production/…`, `settings.production.toml`)."""
+    return not _PRODUCTION.isdisjoint(f.words) or not _PRODUCTION.isdisjoint(f.folder_words)
 
 
 def _name(rule: str) -> Signal:

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from gate.models import FileKind
 from gate.risk.kinds.facts import Content, PathFacts, Signal, Strength
 
-__all__ = ["CONTENT_RULES", "DDL", "PATH_RULES"]
+__all__ = ["CONTENT_RULES", "DDL", "DML", "PATH_RULES", "writes_data"]
 
 K = FileKind.MIGRATION
 _FOLDERS = frozenset({"migrations", "migration", "migrate", "db_migrations", "evolutions", "changesets"})
@@ -207,3 +207,15 @@ def _ddl(f: PathFacts, c: Content) -> Signal | None:
 
 
 CONTENT_RULES: tuple[Callable[[PathFacts, Content], Signal | None], ...] = (_framework_content, _ddl)
+
+DML = re.compile(
+    r"\b(?:UPDATE[ \t]+[\w.\"`]+[ \t]+SET|DELETE[ \t]+FROM|INSERT[ \t]+INTO|MERGE[ \t]+INTO)\b", re.IGNORECASE
+)
+
+
+def writes_data(c: Content) -> bool:
+    """The changed lines hold SQL that writes data (a backfill, a cleanup): not DDL, still not trivial."""
+    lower = c.changed_lower
+    if not ("update" in lower or "delete" in lower or "insert" in lower or "merge" in lower):
+        return False
+    return DML.search(c.changed_text) is not None

@@ -1,7 +1,8 @@
 """Security-sensitive code: by path, by identifier, and changes that weaken a check. PURE.
 
 A file is sensitive (at least medium) when a word of its name or folders is one of `PATH_WORDS`
-(auth, session, token, permission, role, crypto, password, secret, cors, csp, cookie, …), when it is
+(auth, session, token, permission, role, policy, guard, crypto, password, secret, cors, csp, cookie,
+…), when it is
 a security file type (`*.rego`, `*.pem`, `*.key`, `.htpasswd`, `.env`, …), or when the lines it
 adds or removes use a security identifier (`IDENTIFIERS`: authenticate, permission_classes,
 verify_password, bcrypt, jwt, CORS and CSP settings, session cookies, key rotation, …).
@@ -40,6 +41,7 @@ PATH_WORDS = frozenset(
         "passwords", "passwd", "credential", "credentials", "secret", "secrets", "cors", "csp", "csrf",
         "xsrf", "cookie", "cookies", "tls", "ssl", "cert", "certs", "certificate", "certificates",
         "x509", "keystore", "keyring", "kms", "security", "firewall", "sudoers", "apikey", "apikeys",
+        "policy", "policies", "guard", "guards", "ability", "abilities",
     }
 )  # fmt: skip
 _KEY_PAIRS = frozenset({"api", "signing", "private", "public", "secret", "encryption", "master", "rotate"})
@@ -116,6 +118,7 @@ _WEAKENERS: tuple[tuple[str, str], ...] = (
     ("CORS allows every origin", r"CORS_(?:ORIGIN_)?ALLOW_ALL(?:_ORIGINS)?[ \t]*=[ \t]*True"),
     ("CORS allows every origin", r"Access-Control-Allow-Origin['\"]?[ \t]*[:,=][ \t]*['\"]?\*"),
     ("CORS allows every origin", r"(?:allow_origins|allowed_origins|AllowedOrigins|origins?)['\"]?[ \t]*[:=][ \t]*(?:(?:\[\]string\{|\[|\()[ \t]*)?['\"]\*['\"]"),
+    ("CORS allows every origin", r"\borigins?[ \t]+['\"]\*['\"]"),  # Ruby: origins '*'
     ("CORS allows every origin", r"AllowAllOrigins[ \t]*[:=][ \t]*true|AllowAnyOrigin\(\)|allowedOrigins\([ \t]*['\"]\*['\"]|\borigin[ \t]*:[ \t]*true\b"),
     ("TLS verification off", r"\bverify[ \t]*=[ \t]*False\b|InsecureSkipVerify[ \t]*:[ \t]*true|rejectUnauthorized[ \t]*:[ \t]*false|NODE_TLS_REJECT_UNAUTHORIZED|VERIFY_NONE|SSL_VERIFYPEER[ \t]*,[ \t]*(?:false|0)"),
     ("CSRF protection off", r"csrf_exempt|skip_before_action[ \t]+:verify_authenticity_token|csrf[ \t]*[:=][ \t]*false|\.csrf\(\)\.disable\(\)|csrf\([ \t]*AbstractHttpConfigurer::disable"),
