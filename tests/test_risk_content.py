@@ -179,3 +179,20 @@ def test_every_security_pattern_passes_the_keyword_test(sample: str) -> None:
 
     assert security.IDENTIFIERS.search(sample) or security._SCAN.search(sample), sample
     assert security._may_match(sample.lower()), sample
+
+
+def test_file_body_splits_a_files_lines_by_marker() -> None:
+    from gate.risk.diff import file_body, parse_unified_diff
+
+    text = (
+        "diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\n@@ -1,2 +1,2 @@\n x\n-y\n+z\n"
+        "\\ No newline at end of file\n@@ -10,2 +10,3 @@\n p\n+q\n \n"
+        "diff --git a/b.py b/b.py\n--- a/b.py\n+++ b/b.py\n@@ -1 +1 @@\n-1\n+2\n"
+    )
+    parsed = parse_unified_diff(text)
+    assert not parsed.problems
+    lines = text.split("\n")
+    first, second = (file_body(lines, span) for span in parsed.spans)
+    assert first.hunks == ((" x", "-y", "+z"), (" p", "+q", " "))
+    assert (first.added, first.removed, first.context) == (("z", "q"), ("y",), ("x", "p", ""))
+    assert (second.added, second.removed, second.context) == (("2",), ("1",), ())

@@ -294,12 +294,27 @@ def test_the_default_for_code_is_medium_unless_small(files: list[ChangedFile], r
 @pytest.mark.parametrize(
     ("diff", "because"),
     [
-        (edit("poetry.lock", '- version = "1.2.3"\n+ version = "1.3.0"'), "a dependency change is low only as a patch-level"),
-        (edit("api/schema.graphql", "-   total: Int!\n+   total: Float!"), "an API contract is low only when"),
-        (edit("src/main/resources/application-prod.yml", "-   pool: 20\n+   pool: 5"), "production configuration"),
+        (
+            edit("poetry.lock", '- version = "1.2.3"\n+ version = "1.3.0"'),
+            "a dependency change is low only as a patch-level",
+        ),
+        (
+            edit("api/schema.graphql", "-   total: Int!\n+   total: Float!"),
+            "an API contract is low only when",
+        ),
+        (
+            edit("src/main/resources/application-prod.yml", "-   pool: 20\n+   pool: 5"),
+            "production configuration",
+        ),
         (edit("config/production/cache.yaml", "- ttl: 60\n+ ttl: 6"), "production configuration"),
-        (edit("scripts/backfill.py", "+ cur.execute(\"UPDATE orders SET status = 'new'\")"), "changes SQL that writes data"),
-        (edit("scripts/cleanup.rb", '+ conn.exec("DELETE FROM sessions_log")'), "changes SQL that writes data"),
+        (
+            edit("scripts/backfill.py", "+ cur.execute(\"UPDATE orders SET status = 'new'\")"),
+            "changes SQL that writes data",
+        ),
+        (
+            edit("scripts/cleanup.rb", '+ conn.exec("DELETE FROM sessions_log")'),
+            "changes SQL that writes data",
+        ),
     ],
 )
 def test_some_changes_are_never_low_as_a_small_change(diff: str, because: str) -> None:

@@ -2368,62 +2368,226 @@ HELD_OUT = (
         "a SQL migration in internal/database/migrations",
         "held out",
         HIGH,
-        f("internal/database/migrations/20240101_create_refunds.sql", new("internal/database/migrations/20240101_create_refunds.sql", "CREATE TABLE refunds (id bigint);"), MIG),
+        f(
+            "internal/database/migrations/20240101_create_refunds.sql",
+            new(
+                "internal/database/migrations/20240101_create_refunds.sql",
+                "CREATE TABLE refunds (id bigint);",
+            ),
+            MIG,
+        ),
     ),
-    case("a Laravel console kernel tweak", "held out", LOW, f("app/Console/Kernel.php", edit("app/Console/Kernel.php", "-         $schedule->command('orders:prune')->daily();\n+         $schedule->command('orders:prune')->dailyAt('03:00');"), CODE)),
+    case(
+        "a Laravel console kernel tweak",
+        "held out",
+        LOW,
+        f(
+            "app/Console/Kernel.php",
+            edit(
+                "app/Console/Kernel.php",
+                "-         $schedule->command('orders:prune')->daily();\n+         $schedule->command('orders:prune')->dailyAt('03:00');",
+            ),
+            CODE,
+        ),
+    ),
     case(
         "a Spring production datasource setting",
         "held out",
         MEDIUM,
-        f("src/main/resources/application-prod.yml", edit("src/main/resources/application-prod.yml", "|     hikari:\n-       maximum-pool-size: 20\n+       maximum-pool-size: 5"), CFG),
+        f(
+            "src/main/resources/application-prod.yml",
+            edit(
+                "src/main/resources/application-prod.yml",
+                "|     hikari:\n-       maximum-pool-size: 20\n+       maximum-pool-size: 5",
+            ),
+            CFG,
+        ),
     ),
-    case("a Helm chart lock", "held out", HIGH, f("helm/orders/Chart.lock", edit("helm/orders/Chart.lock", "-   version: 12.1.0\n+   version: 12.5.0"), INF)),
+    case(
+        "a Helm chart lock",
+        "held out",
+        HIGH,
+        f(
+            "helm/orders/Chart.lock",
+            edit("helm/orders/Chart.lock", "-   version: 12.1.0\n+   version: 12.5.0"),
+            INF,
+        ),
+    ),
     case(
         "a kustomize patch under deployments/",
         "held out",
         HIGH,
-        f("deployments/orders/overlays/prod/deployment-patch.yaml", edit("deployments/orders/overlays/prod/deployment-patch.yaml", "-   replicas: 4\n+   replicas: 1"), INF),
+        f(
+            "deployments/orders/overlays/prod/deployment-patch.yaml",
+            edit(
+                "deployments/orders/overlays/prod/deployment-patch.yaml", "-   replicas: 4\n+   replicas: 1"
+            ),
+            INF,
+        ),
     ),
-    case("a Terraform backend", "held out", HIGH, f("terraform/environments/prod/backend.tf", edit("terraform/environments/prod/backend.tf", '-     bucket = "acme-tf-prod"\n+     bucket = "acme-tf-staging"'), INF)),
-    case("a release workflow", "held out", HIGH, f(".github/workflows/release.yaml", edit(".github/workflows/release.yaml", "-       - uses: actions/checkout@v3\n+       - uses: actions/checkout@v4"), CI)),
+    case(
+        "a Terraform backend",
+        "held out",
+        HIGH,
+        f(
+            "terraform/environments/prod/backend.tf",
+            edit(
+                "terraform/environments/prod/backend.tf",
+                '-     bucket = "acme-tf-prod"\n+     bucket = "acme-tf-staging"',
+            ),
+            INF,
+        ),
+    ),
+    case(
+        "a release workflow",
+        "held out",
+        HIGH,
+        f(
+            ".github/workflows/release.yaml",
+            edit(
+                ".github/workflows/release.yaml",
+                "-       - uses: actions/checkout@v3\n+       - uses: actions/checkout@v4",
+            ),
+            CI,
+        ),
+    ),
     case(
         "Rails CORS initializer opened to every origin",
         "held out",
         HIGH,
-        f("config/initializers/cors.rb", edit("config/initializers/cors.rb", "|   allow do\n-     origins 'shop.acme.com'\n+     origins '*'"), SEC),
+        f(
+            "config/initializers/cors.rb",
+            edit(
+                "config/initializers/cors.rb",
+                "|   allow do\n-     origins 'shop.acme.com'\n+     origins '*'",
+            ),
+            SEC,
+        ),
     ),
     case(
         "a Pundit authorization policy",
         "held out",
         MEDIUM,
-        f("app/policies/order_policy.rb", edit("app/policies/order_policy.rb", "|   def refund?\n-     user.admin?\n+     user.admin? || user.support?"), SEC),
+        f(
+            "app/policies/order_policy.rb",
+            edit(
+                "app/policies/order_policy.rb",
+                "|   def refund?\n-     user.admin?\n+     user.admin? || user.support?",
+            ),
+            SEC,
+        ),
     ),
     case(
         "a NestJS guard",
         "held out",
         MEDIUM,
-        f("src/guards/admin.guard.ts", edit("src/guards/admin.guard.ts", "-     return user.roles.includes('admin');\n+     return user.roles.includes('admin') || user.roles.includes('ops');"), SEC),
+        f(
+            "src/guards/admin.guard.ts",
+            edit(
+                "src/guards/admin.guard.ts",
+                "-     return user.roles.includes('admin');\n+     return user.roles.includes('admin') || user.roles.includes('ops');",
+            ),
+            SEC,
+        ),
     ),
-    case("a login page", "held out", MEDIUM, f("web/src/pages/login.tsx", edit("web/src/pages/login.tsx", "-   <h1>Sign in</h1>\n+   <h1>Log in</h1>"), SEC)),
+    case(
+        "a login page",
+        "held out",
+        MEDIUM,
+        f(
+            "web/src/pages/login.tsx",
+            edit("web/src/pages/login.tsx", "-   <h1>Sign in</h1>\n+   <h1>Log in</h1>"),
+            SEC,
+        ),
+    ),
     case(
         "a data backfill script",
         "held out",
         MEDIUM,
-        f("scripts/backfill_order_status.py", edit("scripts/backfill_order_status.py", "+ cursor.execute(\"UPDATE orders SET status = 'new' WHERE status IS NULL\")"), CODE),
+        f(
+            "scripts/backfill_order_status.py",
+            edit(
+                "scripts/backfill_order_status.py",
+                "+ cursor.execute(\"UPDATE orders SET status = 'new' WHERE status IS NULL\")",
+            ),
+            CODE,
+        ),
     ),
-    case("Alembic's env.py", "held out", HIGH, f("migrations/env.py", edit("migrations/env.py", "- target_metadata = None\n+ target_metadata = Base.metadata"), MIG)),
-    case("a ConfigMap in a kustomize base", "held out", HIGH, f("k8s/base/configmap.yaml", edit("k8s/base/configmap.yaml", "-   LOG_LEVEL: info\n+   LOG_LEVEL: debug"), INF)),
-    case("Renovate configuration", "held out", LOW, f("renovate.json", edit("renovate.json", '-   "schedule": ["before 6am"]\n+   "schedule": ["before 7am"]'), CFG)),
-    case("a stylesheet tweak", "held out", LOW, f("src/App.css", edit("src/App.css", "-   margin: 4px;\n+   margin: 8px;"), CODE)),
+    case(
+        "Alembic's env.py",
+        "held out",
+        HIGH,
+        f(
+            "migrations/env.py",
+            edit("migrations/env.py", "- target_metadata = None\n+ target_metadata = Base.metadata"),
+            MIG,
+        ),
+    ),
+    case(
+        "a ConfigMap in a kustomize base",
+        "held out",
+        HIGH,
+        f(
+            "k8s/base/configmap.yaml",
+            edit("k8s/base/configmap.yaml", "-   LOG_LEVEL: info\n+   LOG_LEVEL: debug"),
+            INF,
+        ),
+    ),
+    case(
+        "Renovate configuration",
+        "held out",
+        LOW,
+        f(
+            "renovate.json",
+            edit("renovate.json", '-   "schedule": ["before 6am"]\n+   "schedule": ["before 7am"]'),
+            CFG,
+        ),
+    ),
+    case(
+        "a stylesheet tweak",
+        "held out",
+        LOW,
+        f("src/App.css", edit("src/App.css", "-   margin: 4px;\n+   margin: 8px;"), CODE),
+    ),
     case(
         "a Gradle patch bump",
         "held out",
         LOW,
-        f("android/app/build.gradle", edit("android/app/build.gradle", "-     implementation 'com.squareup.okhttp3:okhttp:4.12.0'\n+     implementation 'com.squareup.okhttp3:okhttp:4.12.1'"), DEP),
+        f(
+            "android/app/build.gradle",
+            edit(
+                "android/app/build.gradle",
+                "-     implementation 'com.squareup.okhttp3:okhttp:4.12.0'\n+     implementation 'com.squareup.okhttp3:okhttp:4.12.1'",
+            ),
+            DEP,
+        ),
     ),
-    case("a Maven minor bump", "held out", MEDIUM, f("pom.xml", edit("pom.xml", "-     <version>3.1.0</version>\n+     <version>3.2.0</version>"), DEP)),
-    case("a seed file", "held out", LOW, f("db/seeds.rb", edit("db/seeds.rb", "- Plan.create!(name: 'free')\n+ Plan.create!(name: 'starter')"), CODE)),
-    case("a Go HTTP handler fix", "held out", LOW, f("internal/http/orders.go", edit("internal/http/orders.go", "- 	if id == \"\" {\n+ 	if strings.TrimSpace(id) == \"\" {"), CODE)),
+    case(
+        "a Maven minor bump",
+        "held out",
+        MEDIUM,
+        f("pom.xml", edit("pom.xml", "-     <version>3.1.0</version>\n+     <version>3.2.0</version>"), DEP),
+    ),
+    case(
+        "a seed file",
+        "held out",
+        LOW,
+        f(
+            "db/seeds.rb",
+            edit("db/seeds.rb", "- Plan.create!(name: 'free')\n+ Plan.create!(name: 'starter')"),
+            CODE,
+        ),
+    ),
+    case(
+        "a Go HTTP handler fix",
+        "held out",
+        LOW,
+        f(
+            "internal/http/orders.go",
+            edit("internal/http/orders.go", '- 	if id == "" {\n+ 	if strings.TrimSpace(id) == "" {'),
+            CODE,
+        ),
+    ),
 )
 
 CASES = (*CASES, *HELD_OUT)
