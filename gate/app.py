@@ -16,7 +16,6 @@ from gate.llm.background import in_background
 from gate.measure import budget_history, measure_policies
 from gate.metrics import MetricsSource
 from gate.models import (
-    ChangedFile,
     ChangeRisk,
     GateRun,
     Override,
@@ -27,7 +26,7 @@ from gate.models import (
     max_risk,
 )
 from gate.policy import LoadedPolicy, OverrideConfig, RiskConfig
-from gate.risk.diff import FileSpan, ParsedDiff
+from gate.risk.diff import FileSpan, ParsedDiff, file_body
 from gate.risk.material import ChangeMaterial, content_assessment
 from gate.risk.review import Answer, RiskAdvisor, review_change
 from gate.risk.rules import assess_rules
@@ -52,6 +51,9 @@ class ChangeInput:
     llm_note: str | None = None
     material: ChangeMaterial | None = None
     notes: tuple[str, ...] = ()  # how the change was collected (a fallback, missing history): shown
+    # Marker files known to exist in the repository (Chart.yaml, kustomization.yaml, …): their
+    # folders are infrastructure even when the marker itself is not part of the change.
+    markers: tuple[str, ...] = ()
     # Verification results for override/fix labels, keyed by label name (filled in GitHub Actions).
     verified_labels: Mapping[str, Override] = field(default_factory=dict)
 
@@ -67,16 +69,24 @@ class CheckOptions:
     charts: bool = False  # also read each rolling SLO's budget over its window (one range query each)
 
 
-def rule_floor(config: RiskConfig, files: Sequence[ChangedFile], change: ChangeInput) -> ChangeRisk:
-    """The deterministic floor of `files` (a policy's share): rules, labels and the content scans."""
+def rule_floor(config: RiskConfig, indexes: Sequence[int], change: ChangeInput) -> ChangeRisk:
+    """The deterministic floor of the files at `indexes` (a policy's share): rules, labels and the
+    content scans. The rules read each file's cleaned diff lines when the diff came as text."""
+    diff = change.diff
+    files = [diff.files[i] for i in indexes] if diff is not None else []
+    bodies = None
+    if diff is not None and change.material is not None and len(diff.spans) == len(diff.files):
+        bodies = [file_body(change.material.lines, diff.spans[i]) for i in indexes]
     risk = assess_rules(
         files,
         change.labels,
         config,
-        problems=change.diff.problems if change.diff is not None else [],
-        incomplete=change.diff.incomplete if change.diff is not None else [],
+        problems=diff.problems if diff is not None else [],
+        incomplete=diff.incomplete if diff is not None else [],
         policy_files=change.policy_files,
         declared=change.declared_risk,
+        bodies=bodies,
+        markers=change.markers,
     )
     if change.notes:
         note = RiskAssessment(source="rules", risk=RiskLevel.LOW, reasons=list(change.notes))
@@ -105,7 +115,7 @@ def classify(
     """
     diff = change.diff
     files = [diff.files[i] for i in indexes] if diff is not None else []
-    risk = rule_floor(config, files, change)
+    risk = rule_floor(config, indexes, change)
     note = change.llm_note
     if not config.llm.enabled:
         note = "rules only: llm.enabled is false in the policy"
@@ -149,8 +159,8 @@ def combined_change(results: Sequence[ServiceResult], change: ChangeInput) -> Ch
     """The change as the strictest policy sees it (per-service views stay in each result)."""
     if results:
         return max((r.change for r in results), key=lambda c: c.risk.rank)
-    files = change.diff.files if change.diff is not None else []
-    return rule_floor(RiskConfig(), files, change)  # no policy applies: built-in floors only
+    indexes = range(len(change.diff.files)) if change.diff is not None else range(0)
+    return rule_floor(RiskConfig(), indexes, change)  # no policy applies: built-in floors only
 
 
 def override_help(config: OverrideConfig) -> str:

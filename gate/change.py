@@ -23,8 +23,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from gate.errors import GateError, UsageError
 from gate.git import ZERO_SHA
-from gate.gitdiff import EMPTY_TREE, first_parent, git_commit_messages, git_diff
+from gate.gitdiff import EMPTY_TREE, first_parent, git_commit_messages, git_diff, git_files_named
 from gate.risk.diff import ParsedDiff, parse_unified_diff
+from gate.risk.kinds.infra import MARKERS
 
 if TYPE_CHECKING:
     from gate.github.api import PullFile
@@ -53,6 +54,9 @@ class RawChange:
     commits: tuple[str, ...] = ()
     parsed: ParsedDiff | None = None  # set when the collector parsed it (GitHub API counts)
     notes: tuple[str, ...] = ()  # how collection went (e.g. a fallback), for reports
+    # Marker files in the head commit's tree (Chart.yaml, kustomization.yaml, …): their folders are
+    # infrastructure even when the change does not touch the marker itself (gate.risk.kinds).
+    markers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -126,7 +130,8 @@ class GitRange:
         commits = tuple(git_commit_messages(self.base, self.head, cwd=self.cwd))
         base, head = (_short(self.base), _short(self.head)) if self.short else (self.base, self.head)
         origin = f"git diff {base}...{head}{self.label}"
-        return RawChange(text, origin, commits=commits)
+        markers = tuple(git_files_named(self.head, MARKERS, cwd=self.cwd))
+        return RawChange(text, origin, commits=commits, markers=markers)
 
 
 def head_change(head: str, *, cwd: str | None = None, label: str = "") -> RawChange:

@@ -411,6 +411,7 @@ def change_input(
         llm_note=llm_note,
         material=material,
         notes=raw.notes,
+        markers=raw.markers,
         verified_labels=dict(verified or {}),
     )
 

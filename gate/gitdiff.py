@@ -4,18 +4,27 @@ Refs are data: each must look like a git ref, may not start with '-', and reache
 `--end-of-options`, so a ref can never become an option. git runs through gate/git.py, so a failure
 shows git's own `fatal:` line and the command. An all-zeros base (a push that creates a branch) is
 answered by `head_change`: the head commit against its first parent, or the whole tree of a root
-commit.
+commit. `git_files_named` lists the files of a commit's tree with given names (the marker files,
+such as `Chart.yaml`, that make a folder infrastructure even when the change does not touch them).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from typing import Final
 
 from gate import git
 from gate.errors import UsageError
 
-__all__ = ["EMPTY_TREE", "MAX_DIFF_BYTES", "first_parent", "git_commit_messages", "git_diff"]
+__all__ = [
+    "EMPTY_TREE",
+    "MAX_DIFF_BYTES",
+    "first_parent",
+    "git_commit_messages",
+    "git_diff",
+    "git_files_named",
+]
 
 # A ref is a name git accepts; refusing a leading '-' (and using --end-of-options) stops option injection.
 _REF: Final = re.compile(r"[A-Za-z0-9._/@{}^~:-]{1,200}")
@@ -101,3 +110,30 @@ def first_parent(commit: str, *, cwd: str | None = None) -> str | None:
         raise UsageError(done.failure())
     ids = done.stdout.decode("ascii", "replace").split()
     return ids[1] if len(ids) > 1 else None
+
+
+def git_files_named(commit: str, names: Collection[str], *, cwd: str | None = None) -> list[str]:
+    """Paths in `commit`'s tree whose file name (lower-cased) is in `names`, in tree order.
+
+    Best effort: the rules only gain from it, so a git that cannot list the tree (a shallow or
+    partial checkout, no git) gives an empty list instead of an error. At most `MAX_DIFF_BYTES` of
+    listing is read, and at most `max_found` paths are kept.
+    """
+    _check_refs(commit, commit)
+    try:
+        done = git.run(["ls-tree", "-r", "-z", "--name-only", "--end-of-options", commit], cwd=cwd)
+    except git.GitUnavailable:
+        return []
+    if not done.ok or len(done.stdout) > MAX_DIFF_BYTES:
+        return []
+    found: list[str] = []
+    for raw in done.stdout.split(b"\0"):
+        name = raw.rpartition(b"/")[2].decode("utf-8", "surrogateescape").lower()
+        if name in names:
+            found.append(raw.decode("utf-8", "surrogateescape"))
+            if len(found) >= MAX_FOUND:
+                break
+    return found
+
+
+MAX_FOUND: Final = 10_000  # marker files kept from one tree listing

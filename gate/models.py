@@ -43,6 +43,22 @@ class Category(StrEnum):
     CI = "ci"
 
 
+class FileKind(StrEnum):
+    """What one changed file is, as the rules see it. Structural kinds (migration, infra, ci,
+    container) set a high floor; sensitive sets at least medium; docs and tests are low."""
+
+    MIGRATION = "migration"
+    INFRA = "infra"
+    CI = "ci"
+    CONTAINER = "container"
+    SENSITIVE = "sensitive"
+    CONFIG = "config"
+    DEPENDENCIES = "dependencies"
+    CODE = "code"
+    TESTS = "tests"
+    DOCS = "docs"
+
+
 Alert = Literal["none", "ticket", "page"]
 SLOStatus = Literal["ok", "inconclusive"]
 Outcome = Literal["pass", "warn", "fail", "inconclusive"]
@@ -115,6 +131,17 @@ class ChangedFile(Frozen):
     status: Literal["added", "modified", "deleted", "renamed"] = "modified"
 
 
+class FileRisk(Frozen):
+    """One changed file as the rules see it: its kind and the rule or content signal that set it,
+    and the floor the file sets by itself with why (the change's size and labels are not in it)."""
+
+    path: str
+    kind: FileKind
+    rule: str
+    risk: RiskLevel
+    because: str
+
+
 class RiskAssessment(Frozen):
     """One opinion about the change: the rules, the labels, or the model."""
 
@@ -159,6 +186,9 @@ class ChangeRisk(Frozen):
     files: list[ChangedFile] = Field(default_factory=list)
     lines_added: int = 0
     lines_removed: int = 0
+    # Every changed file's kind and floor (diff order), and how many files have each kind.
+    file_risks: list[FileRisk] = Field(default_factory=list)
+    kinds: dict[FileKind, int] = Field(default_factory=dict)
     llm_used: bool = False
     llm_note: str | None = None
     llm: LLMReview | None = None

@@ -128,6 +128,8 @@ def change_json(change: ChangeRisk) -> dict[str, Any]:
         "files": len(change.files),
         "lines_added": change.lines_added,
         "lines_removed": change.lines_removed,
+        "kinds": {kind.value: count for kind, count in change.kinds.items()},
+        "file_risks": [f.model_dump(mode="json") for f in change.file_risks],
         "assessments": [a.model_dump(mode="json", exclude_none=True) for a in change.assessments],
     }
 
@@ -263,6 +265,35 @@ def review_summary(review: LLMReview) -> str:
     return f"{review.model}, prompt {review.prompt_version}: {seen}; {tokens}; {cost}"
 
 
+MAX_FILES_SHOWN = 20  # files listed one by one in text and Markdown (the JSON lists every file)
+
+
+def kinds_summary(change: ChangeRisk) -> str:
+    """Files per kind, most files first: `code 3, docs 1` (kinds come from a fixed list)."""
+    ranked = sorted(change.kinds.items(), key=lambda item: -item[1])
+    return ", ".join(f"{kind.value} {count}" for kind, count in ranked)
+
+
+def _files_left_out(change: ChangeRisk) -> str | None:
+    more = len(change.file_risks) - MAX_FILES_SHOWN
+    return f"{more} more files (every file is listed in the JSON output)" if more > 0 else None
+
+
+def file_kinds_text(change: ChangeRisk) -> list[str]:
+    """Each file's floor, kind, name and the rule that set it: one line per file, capped."""
+    if not change.file_risks:
+        return []
+    lines = [f"  files by kind: {kinds_summary(change)}"]
+    for item in change.file_risks[:MAX_FILES_SHOWN]:
+        lines.append(
+            f"    {item.risk.value:<6}  {item.kind.value:<12}  {clean(item.path, 200)}: "
+            f"{clean(item.rule, 200)}; {clean(item.because, 300)}"
+        )
+    if (left_out := _files_left_out(change)) is not None:
+        lines.append(f"    … {left_out}")
+    return lines
+
+
 def change_text(change: ChangeRisk) -> list[str]:
     lines = [
         f"  change risk: {change.risk.value} (rule floor {change.floor.value}), category {change.category.value}, "
@@ -282,7 +313,7 @@ def change_text(change: ChangeRisk) -> list[str]:
         if review.category is not None:
             lines.append(f"    - [llm] category {review.category.value} (advisory: never exempts a change)")
         lines.append(f"    - [llm] {clean(review_summary(review))}")
-    return lines
+    return lines + file_kinds_text(change)
 
 
 _TIER_CODES = ("tier-allows", "tier-blocks")
@@ -451,6 +482,7 @@ def service_markdown(result: ServiceResult) -> str:
     if change.llm_note:
         lines.append(f"- _llm_: {md_escape(change.llm_note)}")
     lines += review_markdown(change.llm)
+    lines += file_kinds_markdown(change)
     lines += ["", "**Why:**"]
     lines += reason_lines(decision, md_escape, "**Decisive:**", "_Context:_")
     if result.impact is not None:
@@ -459,6 +491,30 @@ def service_markdown(result: ServiceResult) -> str:
         lines += ["", f"**Override:** {md_escape(result.override_help)}"]
     lines += history_chart(result)
     return "\n".join(lines) + "\n"
+
+
+def file_kinds_markdown(change: ChangeRisk) -> list[str]:
+    """Files per kind, then a collapsed table of each file's kind, the rule that set it and its floor."""
+    if not change.file_risks:
+        return []
+    shown = change.file_risks[:MAX_FILES_SHOWN]
+    lines = [
+        "",
+        f"**Files by kind:** {kinds_summary(change)}",
+        "",
+        f"<details><summary>Each file's kind and floor ({plural(len(change.file_risks), 'file')})</summary>",
+        "",
+        "| file | kind | set by | floor |",
+        "|---|---|---|---|",
+    ]
+    for item in shown:
+        lines.append(
+            f"| {md_escape(item.path, 200)} | {item.kind.value} | {md_escape(item.rule, 200)} | "
+            f"{md_escape(item.because, 300)} |"
+        )
+    if (left_out := _files_left_out(change)) is not None:
+        lines += ["", f"_{md_escape(left_out)}_"]
+    return [*lines, "", "</details>"]
 
 
 def history_chart(result: ServiceResult) -> list[str]:

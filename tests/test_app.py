@@ -96,11 +96,20 @@ def test_a_policy_file_belongs_to_its_own_service_not_to_everyone() -> None:
 
 
 def test_size_thresholds_apply_per_service() -> None:
-    got = check(
+    run = run_of(
         diff_of("services/checkout/api.py", lines=400) + diff_of("services/payments/api.py", lines=300)
     )
-    assert got["checkout"] == ("low", "pass", 1)  # 400 lines of its own: low
-    assert got["payments"] == ("low", "pass", 1)
+    got = {
+        r.budgets.service: (r.change.risk.value, r.decision.outcome, len(r.change.files))
+        for r in run.services
+    }
+    # 700 lines together, but each service judges only its own 400 or 300: no size floor fires.
+    # Each is medium because code is medium unless the rules show it is low (not by its size).
+    assert got["checkout"] == ("medium", "pass", 1)
+    assert got["payments"] == ("medium", "fail", 1)
+    for result in run.services:
+        assert not [r for r in result.change.reasons if "more than 500" in r]
+        assert any("code is medium unless the rules show it is low" in r for r in result.change.reasons)
 
 
 def test_a_policy_change_is_high_for_everyone() -> None:

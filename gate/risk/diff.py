@@ -15,11 +15,16 @@ Paths: the `a/`/`b/` (or mnemonic `c/`, `i/`, `w/`, `o/`) prefixes of git diffs 
 diffs the first directory is removed when both sides share the rest (`diff -ruN old/ new/`), and
 timestamps after a tab are ignored. A deleted file's `path` is the path it had; a renamed file
 has `old_path`. A copy is reported as an added file.
+
+`file_body` gives one file's hunk lines from its span, split into what was added, what was removed
+and the context around them (markers dropped), and each hunk as the diff shows it: what the content
+rules read. It is linear in the file's section and copies nothing else.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
@@ -27,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gate.models import ChangedFile
 
-__all__ = ["FileSpan", "ParsedDiff", "parse_unified_diff"]
+__all__ = ["FileBody", "FileSpan", "ParsedDiff", "file_body", "parse_unified_diff"]
 
 _HUNK = re.compile(r"@@ -(\d{1,9})(?:,(\d{1,9}))? \+(\d{1,9})(?:,(\d{1,9}))? @@")
 _EPOCH = re.compile(r"^(?:1970-01-01 00:00:00|Thu Jan  1 00:00:00(?:\.0+)? 1970)")
@@ -46,6 +51,49 @@ class FileSpan(NamedTuple):
     start: int
     end: int
     hunks: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FileBody:
+    """One file's lines in a diff.
+
+    `hunks` keeps each hunk's lines with their marker (for comparing the old and new side of a
+    hunk); `added`, `removed` and `context` are the same lines without it, sorted by marker, in diff
+    order.
+    """
+
+    hunks: tuple[tuple[str, ...], ...]
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+    context: tuple[str, ...]
+
+
+def file_body(lines: Sequence[str], span: FileSpan) -> FileBody:
+    """The hunk lines of the file whose section is `span` in `lines` (the diff text's lines).
+
+    The `@@` header and `\\ No newline` lines are left out; a hunk whose body is broken keeps what
+    it has (the parser already reported it as a problem).
+    """
+    hunks: list[tuple[str, ...]] = []
+    added: list[str] = []
+    removed: list[str] = []
+    context: list[str] = []
+    for header, end in span.hunks:
+        body = []
+        for line in lines[header + 1 : min(end, len(lines))]:
+            marker = line[:1]
+            if marker == "+":
+                added.append(line[1:])
+            elif marker == "-":
+                removed.append(line[1:])
+            elif marker == " " or line == "":
+                context.append(line[1:])
+                line = line or " "
+            else:
+                continue
+            body.append(line)
+        hunks.append(tuple(body))
+    return FileBody(tuple(hunks), tuple(added), tuple(removed), tuple(context))
 
 
 class ParsedDiff(BaseModel):

@@ -1,165 +1,89 @@
-"""The deterministic risk floor of a change: built-in rules, policy rules, labels. PURE (no I/O).
+"""The deterministic risk floor of a change: built-in floors per file, policy rules, labels. PURE.
 
-Built-in floors (each names the file that fired it):
+Every changed file gets a kind and a floor (gate.risk.floors, with the rules in gate.risk.kinds),
+each naming the rule or content signal that set it:
 
-- a gate policy: any path in `policy_files`, or `**/slo-gate*.y*ml`, `**/.slo-gate*.y*ml`,
-  `.slo-gate/**`                                                     -> high
-- a CI workflow or action: `.github/workflows/**`, `.github/actions/**`  -> high
-- code ownership: `CODEOWNERS`, `.github/CODEOWNERS`, `docs/CODEOWNERS` -> high
-- a container build: `Dockerfile`, `Containerfile`, `**/Dockerfile`, `**/Containerfile`,
-  `**/*.dockerfile`, `**/Dockerfile.*` (not `.md`/`.rst`/`.txt`)     -> high
-- a binary file, a file without a patch, any problem parsing the diff (the first five named, the
-  rest counted), a diff known to be incomplete (`incomplete`, e.g. more files than GitHub lists), a path outside the repository -> high
-- more than 500 changed lines (added + removed) -> medium; more than 2000 -> high
-- no changed files at all (no diff): the size is unknown -> medium, unless `declared` is given or
-  a diff was given that could not be parsed (a file that is not a diff: its parse problem is the
-  one reason, high)
-- `declared` (an explicit `--risk`) is one more floor.
+- structural files → high: migrations (by path in the common frameworks, or SQL DDL in any file),
+  infrastructure (Terraform/OpenTofu, Pulumi, CDK, CloudFormation, Ansible, Helm charts and
+  kustomize folders wherever they are, Kubernetes manifests by content), CI and delivery (GitHub
+  Actions, GitLab CI, CircleCI, Jenkins, Azure Pipelines, Buildkite, Drone, Woodpecker, Travis,
+  Argo/Flux), container builds (Dockerfiles, Containerfiles, Compose files, `.dockerignore`);
+- a gate policy (any path in `policy_files`, or `**/slo-gate*.y*ml`, `.slo-gate/**`) or CODEOWNERS
+  → high;
+- security-sensitive code (by path word or identifier) → at least medium; high when the change
+  weakens a check (a widened CORS origin, TLS verification off, a removed access check or test);
+- docs and tests → low;
+- code, config and dependency files → medium, unless the rules show they are low: comments and layout
+  only, a patch-level version bump, a policy rule with `risk: low`, or a small change (≤ 20 changed
+  lines in ≤ 2 such files).
 
-Renamed files are matched on both their old and new path. Policy `RiskRule`s fire when any
-changed file matches one of their `paths` (GitHub `paths` glob semantics, see gate.globs) OR one
-of the PR's labels equals one of their `labels` (case-insensitive); a rule sets at least its `risk`.
-Labels `risk:medium`/`risk:high` raise the floor (source "labels"); `risk:low` and unknown
-`risk:` values are noted and ignored: labels never lower risk.
+Policy rules add floors by path or label (a label rule fires when the PR has one of its `labels`,
+case-insensitive); they never remove a built-in floor. Change-wide floors: a binary file, a file
+without a patch, a problem parsing the diff (the first five named, the rest counted), a diff known
+to be incomplete, a path outside the repository → high; more than 500 changed lines → medium, more
+than 2000 → high; no changed files at all → medium unless `declared` is given or the diff could not
+be parsed (its parse problem is the one reason, high); `declared` (an explicit `--risk`) is one more
+floor. Labels `risk:medium`/`risk:high` raise the floor (source "labels"); `risk:low` and unknown
+levels are noted and ignored.
 
-Category: each file gets one kind. Files that fired a built-in high path floor are never docs or
-tests (a workflow is `ci`, a container build `infra`, a policy or CODEOWNERS `config`). Otherwise the
-first policy rule with a category whose paths match the file decides; otherwise a file matched by a
-policy rule that raises risk is not eligible for docs/tests; otherwise the built-in globs below
-(binary files and big changes keep their kind: an image under docs/ is docs, and still high).
-The change is `docs` when every file is docs, `tests` when every file is tests or docs (and at least
-one is a test), else the category of the first policy rule that fires (in order; docs/tests
-categories only count per file, and never from a label, so a label cannot make a change exempt),
-else the most significant built-in kind among the files:
-migration > infra > ci > code > dependencies > config (a change that touches code is `code` even
-when it also touches a lock file or a YAML file). `fix` is never produced here: it needs a
-verified label, handled elsewhere. The category never lowers the risk floor.
+Reasons name the files that set the floor, at most five per kind and then a count, so a diff of
+40,000 files gives a short list; every file's kind, rule and floor is in `ChangeRisk.file_risks`, and
+`ChangeRisk.kinds` counts files per kind.
+
+Category: the change is `docs` when every file is docs, `tests` when every file is tests or docs
+(and at least one is a test), else the category of the first policy rule that fires (in order;
+docs/tests categories count only per file and never from a label, so a label cannot make a change
+exempt), else the most significant kind among the files: migration > infra (container builds too) >
+ci > code (sensitive files too) > dependencies > config. `fix` is never produced here: it needs a
+verified label, handled elsewhere. The category never lowers the floor.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Collection, Sequence
 
 from gate import globs
-from gate.models import Category, ChangedFile, ChangeRisk, RiskAssessment, RiskLevel, max_risk
-from gate.policy import RiskConfig, RiskRule
+from gate.models import (
+    Category,
+    ChangedFile,
+    ChangeRisk,
+    FileKind,
+    FileRisk,
+    RiskAssessment,
+    RiskLevel,
+    max_risk,
+)
+from gate.policy import RiskConfig
+from gate.risk.diff import FileBody
+from gate.risk.floors import (
+    MEDIUM_LINES,
+    FileState,
+    apply_policy,
+    classify_files,
+    justify_defaults,
+    stricter,
+)
+from gate.risk.kinds import EXEMPT, STRUCTURAL, PathFacts, classify_file
 
-__all__ = [
-    "CI_GLOBS",
-    "CODEOWNERS_GLOBS",
-    "CONTAINER_GLOBS",
-    "DOCS_GLOBS",
-    "HIGH_LINES",
-    "MEDIUM_LINES",
-    "POLICY_GLOBS",
-    "TESTS_GLOBS",
-    "assess_rules",
-    "path_sensitivity",
-]
+__all__ = ["HIGH_LINES", "MEDIUM_LINES", "assess_rules", "path_sensitivity"]
 
-MEDIUM_LINES = 500  # more than this many changed lines -> at least medium
-HIGH_LINES = 2000  # more than this -> high
-_MAX_NAMED = 5  # files named individually per rule before "and N more"
-
-POLICY_GLOBS = (
-    "**/slo-gate*.yaml",
-    "**/slo-gate*.yml",
-    "**/.slo-gate*.yaml",
-    "**/.slo-gate*.yml",
-    ".slo-gate/**",
-)
-CI_GLOBS = (".github/workflows/**", ".github/actions/**")
-CODEOWNERS_GLOBS = ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS")
-CONTAINER_GLOBS = (
-    "**/Dockerfile",
-    "**/Containerfile",
-    "**/*.dockerfile",
-    "**/*.Dockerfile",
-    "**/Dockerfile.*",
-    "**/Containerfile.*",
-    "!**/*.md",  # Dockerfile.md documents a build, it is not one
-    "!**/*.rst",
-    "!**/*.txt",
-)
-
-DOCS_GLOBS = (
-    "docs/**",
-    "doc/**",
-    "**/*.md",
-    "**/*.mdx",
-    "**/*.markdown",
-    "**/*.rst",
-    "**/*.adoc",
-    "**/*.asciidoc",
-    "**/README",
-    "**/README.txt",
-    "**/CHANGELOG",
-    "**/CHANGELOG.txt",
-    "**/AUTHORS",
-    "**/LICENSE",
-    "**/LICENSE.txt",
-    "**/NOTICE",
-)
-TESTS_GLOBS = (
-    "tests/**",
-    "test/**",
-    "**/tests/**",
-    "**/test/**",
-    "**/__tests__/**",
-    "**/test_*.py",
-    "**/*_test.py",
-    "**/conftest.py",
-    "**/*_test.go",
-    "**/*.test.ts",
-    "**/*.test.tsx",
-    "**/*.test.js",
-    "**/*.test.jsx",
-    "**/*.spec.ts",
-    "**/*.spec.tsx",
-    "**/*.spec.js",
-    "**/*.spec.jsx",
-    "**/*_spec.rb",
-    "**/src/test/**",
-)
-_KIND_GLOBS: tuple[tuple[Category, tuple[str, ...]], ...] = (
-    (Category.MIGRATION, ("**/migrations/**", "**/migrate/**", "**/*.sql")),
-    (
-        Category.INFRA,
-        ("**/*.tf", "**/*.tfvars", "**/*.hcl", "infra/**", "**/k8s/**", "**/helm/**", "**/charts/**"),
-    ),
-    (Category.CI, (".github/**", ".gitlab-ci.yml", ".circleci/**", "Jenkinsfile", ".buildkite/**")),
-    (
-        Category.DEPENDENCIES,
-        (
-            "**/requirements*.txt",
-            "**/requirements/*.txt",
-            "**/constraints*.txt",
-            "**/poetry.lock",
-            "**/Pipfile",
-            "**/Pipfile.lock",
-            "**/uv.lock",
-            "**/pdm.lock",
-            "**/package-lock.json",
-            "**/npm-shrinkwrap.json",
-            "**/yarn.lock",
-            "**/pnpm-lock.yaml",
-            "**/go.mod",
-            "**/go.sum",
-            "**/Cargo.lock",
-            "**/Gemfile",
-            "**/Gemfile.lock",
-            "**/composer.lock",
-            "**/gradle.lockfile",
-            "**/packages.lock.json",
-        ),
-    ),
-    (
-        Category.CONFIG,
-        ("**/*.yaml", "**/*.yml", "**/*.json", "**/*.toml", "**/*.ini", "**/*.cfg", "**/*.conf"),
-    ),
-)
-# Which kind names the whole change when files differ; code outranks lock files and config.
-_KIND_ORDER = (
+HIGH_LINES = 2000  # more changed lines than this -> high
+_MAX_NAMED = 5  # files named individually per kind before "and N more"
+_RISK_LABELS = {"low": RiskLevel.LOW, "medium": RiskLevel.MEDIUM, "high": RiskLevel.HIGH}
+_KIND_CATEGORY = {
+    FileKind.MIGRATION: Category.MIGRATION,
+    FileKind.INFRA: Category.INFRA,
+    FileKind.CONTAINER: Category.INFRA,
+    FileKind.CI: Category.CI,
+    FileKind.SENSITIVE: Category.CODE,
+    FileKind.CODE: Category.CODE,
+    FileKind.DEPENDENCIES: Category.DEPENDENCIES,
+    FileKind.CONFIG: Category.CONFIG,
+    FileKind.DOCS: Category.DOCS,
+    FileKind.TESTS: Category.TESTS,
+}
+# Which category names the whole change when files differ; code outranks lock files and config.
+_CATEGORY_ORDER = (
     Category.MIGRATION,
     Category.INFRA,
     Category.CI,
@@ -167,8 +91,8 @@ _KIND_ORDER = (
     Category.DEPENDENCIES,
     Category.CONFIG,
 )
-_EXEMPT = (Category.DOCS, Category.TESTS)
-_RISK_LABELS = {"low": RiskLevel.LOW, "medium": RiskLevel.MEDIUM, "high": RiskLevel.HIGH}
+_EXEMPT_CATEGORIES = (Category.DOCS, Category.TESTS)
+_Reasons = list[tuple[RiskLevel, str]]
 
 
 def assess_rules(
@@ -180,18 +104,69 @@ def assess_rules(
     incomplete: Sequence[str] = (),
     policy_files: Sequence[str] = (),
     declared: RiskLevel | None = None,
+    bodies: Sequence[FileBody | None] | None = None,
+    markers: Collection[str] = (),
 ) -> ChangeRisk:
-    """The rule floor of a change; `risk == floor` (a model may raise `risk` later, elsewhere)."""
-    reasons: list[tuple[RiskLevel, str]] = []
-    label_set = {label.strip().casefold() for label in labels}
-    policy_paths = set()
-    for name in policy_files:
+    """The rule floor of a change; `risk == floor` (a model may raise `risk` later, elsewhere).
+
+    `bodies` holds each file's diff lines (same order as `files`; None where unknown): without them
+    only paths are read, so nothing can be shown to be comments-only or a patch bump. `markers` are
+    marker files (`Chart.yaml`, `kustomization.yaml`, …) known to exist in the repository.
+    """
+    reasons: _Reasons = []
+    names = _valid_names(files, reasons)
+    policy_paths = _normalised(policy_files)
+    added = sum(changed.added for changed in files)
+    removed = sum(changed.removed for changed in files)
+    total = added + removed
+    states = classify_files(files, names, bodies, policy_files=policy_paths, markers=_normalised(markers))
+    apply_policy(states, config.rules)
+    justify_defaults(states, config.rules, total)
+    verdicts = [state.verdict() for state in states]
+    reasons += _file_reasons(states)
+    reasons += _policy_reasons(states, labels, config)
+    reasons += _change_reasons(files, problems, incomplete, added, removed, declared)
+
+    category, category_reason = _category(states, config, labels)
+    rules_risk = max_risk(*(level for level, _ in reasons))
+    messages = [
+        message for level, message in reasons if level is not RiskLevel.LOW or rules_risk is RiskLevel.LOW
+    ]
+    if rules_risk is RiskLevel.LOW:
+        messages = _why_low(states, total) + messages
+    if category_reason:
+        messages.append(category_reason)
+    assessments = [RiskAssessment(source="rules", risk=rules_risk, category=category, reasons=messages)]
+    labels_assessment = _labels(labels)
+    if labels_assessment is not None:
+        assessments.append(labels_assessment)
+    floor = max_risk(*(a.risk for a in assessments))
+    return ChangeRisk(
+        risk=floor,
+        category=category,
+        floor=floor,
+        assessments=assessments,
+        files=list(files),
+        lines_added=added,
+        lines_removed=removed,
+        file_risks=verdicts,
+        kinds=_kind_counts(verdicts),
+    )
+
+
+def _normalised(paths: Collection[str]) -> set[str]:
+    out = set()
+    for name in paths:
         try:
-            policy_paths.add(globs.normalize_path(name))
+            out.add(globs.normalize_path(name))
         except ValueError:
             continue
+    return out
 
-    names: dict[int, list[str]] = {}  # index -> the file's repo-relative names (new, then old)
+
+def _valid_names(files: Sequence[ChangedFile], reasons: _Reasons) -> dict[int, list[str]]:
+    """index -> the file's repo-relative names (new, then old); a path outside the repo is high."""
+    names: dict[int, list[str]] = {}
     for index, changed in enumerate(files):
         valid: list[str] = []
         for raw in (changed.path, changed.old_path):
@@ -202,39 +177,125 @@ def assess_rules(
             except ValueError:
                 reasons.append((RiskLevel.HIGH, f"{raw}: not a path inside the repository → high"))
         names[index] = list(dict.fromkeys(valid))
+    return names
 
-    # Built-in path floors; the files they name have a fixed (never exempt) kind.
-    fixed_kind: dict[int, Category] = {}
-    builtins: tuple[tuple[str, Callable[[str], bool], Category], ...] = (
-        (
-            "changes a gate policy",
-            lambda p: p in policy_paths or globs.match_any(p, POLICY_GLOBS),
-            Category.CONFIG,
-        ),
-        ("changes a CI workflow", lambda p: globs.match_any(p, CI_GLOBS), Category.CI),
-        (
-            "changes code ownership (CODEOWNERS)",
-            lambda p: globs.match_any(p, CODEOWNERS_GLOBS),
-            Category.CONFIG,
-        ),
-        ("changes a container build", lambda p: globs.match_any(p, CONTAINER_GLOBS), Category.INFRA),
-    )
-    for description, matches, kind in builtins:
-        hits = [name for i in names for name in names[i] if matches(name)]
-        for i in names:
-            if i not in fixed_kind and any(matches(name) for name in names[i]):
-                fixed_kind[i] = kind
-        reasons.extend(_named(hits, f"{description} → high", RiskLevel.HIGH))
 
-    binaries = [changed.path for changed in files if changed.binary]
-    reasons.extend(_named(binaries, "binary file, its content cannot be reviewed → high", RiskLevel.HIGH))
-    patchless = [changed.path for changed in files if changed.no_patch and not changed.binary]
-    reasons.extend(
-        _named(
-            patchless,
-            "no patch available (binary or too large to show), not reviewable → high",
-            RiskLevel.HIGH,
+def _kind_counts(verdicts: Sequence[FileRisk]) -> dict[FileKind, int]:
+    counts = dict.fromkeys(FileKind, 0)
+    for verdict in verdicts:
+        counts[verdict.kind] += 1
+    return {kind: count for kind, count in counts.items() if count}
+
+
+def _named(names: Sequence[str], effect: str, level: RiskLevel) -> _Reasons:
+    """One reason per file (`path: effect`), at most `_MAX_NAMED`, then one for the rest."""
+    unique = list(dict.fromkeys(names))
+    out = [(level, f"{name}: {effect}") for name in unique[:_MAX_NAMED]]
+    if len(unique) > _MAX_NAMED:
+        out.append((level, f"{len(unique) - _MAX_NAMED} more files: {effect}"))
+    return out
+
+
+def _file_reasons(states: Sequence[FileState]) -> _Reasons:
+    """The files that set a floor above low, grouped by kind (five named per kind, then a count);
+    the default medium files as one reason."""
+    reasons: _Reasons = []
+    groups: dict[tuple[FileKind, RiskLevel], list[FileState]] = {}
+    defaults: list[FileState] = []
+    for state in states:
+        assert state.floor is not None
+        if state.floor is RiskLevel.LOW or state.policy_hits:
+            continue  # low files are summarised in _why_low; policy rules give their own reasons
+        if not state.builtin and state.kind not in STRUCTURAL and state.kind is not FileKind.SENSITIVE:
+            defaults.append(state)
+            continue
+        groups.setdefault((state.kind, state.floor), []).append(state)
+    for (kind, level), members in groups.items():
+        for state in members[:_MAX_NAMED]:
+            reasons.append((level, f"{state.changed.path}: {kind.value} ({state.rule}); {state.because}"))
+        if len(members) > _MAX_NAMED:
+            more = len(members) - _MAX_NAMED
+            reasons.append((level, f"{more} more {kind.value} files → {level.value}"))
+    if defaults:
+        shown = ", ".join(state.changed.path for state in defaults[:_MAX_NAMED])
+        if len(defaults) > _MAX_NAMED:
+            shown += f" and {len(defaults) - _MAX_NAMED} more"
+        lines = sum(state.lines for state in defaults)
+        reasons.append(
+            (
+                RiskLevel.MEDIUM,
+                f"{len(defaults)} code/config file{'s' if len(defaults) > 1 else ''} ({shown}), {lines} changed "
+                "lines: code is medium unless the rules show it is low (docs or tests only, comments or "
+                "layout only, a patch-level version bump, or a small change of ≤ 20 lines in ≤ 2 files) "
+                "→ medium",
+            )
         )
+    return reasons
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _why_low(states: Sequence[FileState], total: int) -> list[str]:
+    """Why a low change is low: what the rules showed about each of its files."""
+    if not states:
+        return []
+    shown = [state for state in states if state.kind not in EXEMPT]
+    if not shown:
+        return [f"low: {_plural(len(states), 'changed file')}, all docs or tests"]
+    exempt = len(states) - len(shown)
+    head = f"low: {_plural(len(states), 'changed file')}, {_plural(total, 'changed line')}"
+    out = [head + (f"; {exempt} docs or tests" if exempt else "") + "; the others shown to be low:"]
+    for state in shown[:_MAX_NAMED]:
+        out.append(f"{state.changed.path}: {state.kind.value}, {state.because}")
+    if len(shown) > _MAX_NAMED:
+        out.append(f"{len(shown) - _MAX_NAMED} more files shown to be low")
+    return out
+
+
+def _policy_reasons(states: Sequence[FileState], labels: Sequence[str], config: RiskConfig) -> _Reasons:
+    reasons: _Reasons = []
+    label_set = {label.strip().casefold() for label in labels}
+    for number, rule in enumerate(config.rules, start=1):
+        label_hits = [label for label in rule.labels if label.strip().casefold() in label_set]
+        path_hits = [
+            (state.names, name, pattern)
+            for state in states
+            for hit_number, name, pattern in state.policy_hits
+            if hit_number == number
+        ]
+        if rule.category is Category.FIX and (label_hits or _matches_any(states, rule.paths)):
+            reasons.append(
+                (RiskLevel.LOW, f"policy risk rule #{number}: category fix needs a verified label, ignored")
+            )
+        if rule.risk is None or rule.risk is RiskLevel.LOW:
+            continue
+        effect = f"matches policy risk rule #{number} → {rule.risk.value}"
+        reasons.extend(_named([f"{name} ({pattern})" for _, name, pattern in path_hits], effect, rule.risk))
+        for label in label_hits:
+            reasons.append((rule.risk, f"label {label}: {effect}"))
+    return reasons
+
+
+def _matches_any(states: Sequence[FileState], patterns: Sequence[str]) -> bool:
+    return bool(patterns) and any(globs.match_any(name, patterns) for s in states for name in s.names)
+
+
+def _change_reasons(
+    files: Sequence[ChangedFile],
+    problems: Sequence[str],
+    incomplete: Sequence[str],
+    added: int,
+    removed: int,
+    declared: RiskLevel | None,
+) -> _Reasons:
+    reasons: _Reasons = []
+    binaries = [changed.path for changed in files if changed.binary]
+    reasons += _named(binaries, "binary file, its content cannot be reviewed → high", RiskLevel.HIGH)
+    patchless = [changed.path for changed in files if changed.no_patch and not changed.binary]
+    reasons += _named(
+        patchless, "no patch available (binary or too large to show), not reviewable → high", RiskLevel.HIGH
     )
     # A hostile diff can have a problem on every line: the first few are named, the rest counted.
     for problem in problems[:_MAX_NAMED]:
@@ -244,9 +305,6 @@ def assess_rules(
         reasons.append((RiskLevel.HIGH, f"the diff could not be fully parsed: {more} more problems → high"))
     for gap in incomplete:
         reasons.append((RiskLevel.HIGH, f"{gap} → high"))
-
-    added = sum(changed.added for changed in files)
-    removed = sum(changed.removed for changed in files)
     total = added + removed
     if total > HIGH_LINES:
         reasons.append(
@@ -263,141 +321,42 @@ def assess_rules(
         reasons.append((RiskLevel.MEDIUM, "no diff: the size of the change is unknown → medium"))
     if declared is not None:
         reasons.append((declared, f"risk declared explicitly as {declared.value} → {declared.value}"))
-
-    # Policy rules, in order.
-    rule_fired: list[bool] = []
-    raises_risk: set[int] = set()  # files matched by a policy rule that sets risk above low
-    for number, rule in enumerate(config.rules, start=1):
-        path_hits = _rule_path_hits(rule, names)
-        label_hits = [label for label in rule.labels if label.strip().casefold() in label_set]
-        rule_fired.append(bool(path_hits or label_hits))
-        if rule.category is Category.FIX and (path_hits or label_hits):
-            reasons.append(
-                (RiskLevel.LOW, f"policy risk rule #{number}: category fix needs a verified label, ignored")
-            )
-        if rule.risk is None or rule.risk is RiskLevel.LOW:
-            continue
-        raises_risk.update(i for i, _ in path_hits)
-        effect = f"matches policy risk rule #{number} → {rule.risk.value}"
-        hits_by_pattern = [f"{name} ({pattern})" for _, (name, pattern) in path_hits]
-        reasons.extend(_named(hits_by_pattern, effect, rule.risk))
-        for label in label_hits:
-            reasons.append((rule.risk, f"label {label}: {effect}"))
-
-    category, category_reason = _category(files, names, config.rules, rule_fired, fixed_kind, raises_risk)
-    rules_risk = max_risk(*(level for level, _ in reasons))
-    messages = [message for _, message in reasons]
-    if not any(level is not RiskLevel.LOW for level, _ in reasons):
-        messages.insert(
-            0, f"no rule raised the risk: {len(files)} changed files, {total} changed lines → low"
-        )
-    if category_reason:
-        messages.append(category_reason)
-    assessments = [RiskAssessment(source="rules", risk=rules_risk, category=category, reasons=messages)]
-
-    labels_assessment = _labels(labels)
-    if labels_assessment is not None:
-        assessments.append(labels_assessment)
-    floor = max_risk(*(a.risk for a in assessments))
-    return ChangeRisk(
-        risk=floor,
-        category=category,
-        floor=floor,
-        assessments=assessments,
-        files=list(files),
-        lines_added=added,
-        lines_removed=removed,
-    )
-
-
-def _named(names: Sequence[str], effect: str, level: RiskLevel) -> list[tuple[RiskLevel, str]]:
-    """One reason per file (`path: effect`), at most `_MAX_NAMED`, then one for the rest."""
-    unique = list(dict.fromkeys(names))
-    out = [(level, f"{name}: {effect}") for name in unique[:_MAX_NAMED]]
-    if len(unique) > _MAX_NAMED:
-        out.append((level, f"{len(unique) - _MAX_NAMED} more files: {effect}"))
-    return out
-
-
-def _rule_path_hits(rule: RiskRule, names: dict[int, list[str]]) -> list[tuple[int, tuple[str, str]]]:
-    """(file index, (name, pattern)) for every file a rule's `paths` include."""
-    if not rule.paths:
-        return []
-    hits = []
-    for index, file_names in names.items():
-        for name in file_names:
-            pattern = globs.matching_pattern(name, rule.paths)
-            if pattern is not None:
-                hits.append((index, (name, pattern)))
-                break
-    return hits
-
-
-def _builtin_kind(name: str, exempt_ok: bool) -> Category:
-    if exempt_ok:
-        if globs.match_any(name, TESTS_GLOBS):
-            return Category.TESTS
-        if globs.match_any(name, DOCS_GLOBS):
-            return Category.DOCS
-    for kind, patterns in _KIND_GLOBS:
-        if globs.match_any(name, patterns):
-            return kind
-    return Category.CODE
-
-
-def _file_kind(
-    file_names: list[str], rules: Sequence[RiskRule], fixed: Category | None, risky: bool
-) -> Category:
-    """One kind per file; a renamed file is docs/tests only if both its names are."""
-    if fixed is not None:
-        return fixed
-    kinds: list[Category] = []
-    for name in file_names:
-        kind: Category | None = None
-        for rule in rules:
-            usable = rule.category is not None and rule.category is not Category.FIX and rule.paths
-            if usable and globs.match_any(name, rule.paths):
-                kind = rule.category
-                break
-        kinds.append(kind if kind is not None else _builtin_kind(name, exempt_ok=not risky))
-    if not kinds:
-        return Category.CODE
-    non_exempt = [kind for kind in kinds if kind not in _EXEMPT]
-    if non_exempt:
-        return min(non_exempt, key=_rank)
-    return Category.TESTS if Category.TESTS in kinds else Category.DOCS
-
-
-def _rank(kind: Category) -> int:
-    return _KIND_ORDER.index(kind) if kind in _KIND_ORDER else len(_KIND_ORDER)
+    return reasons
 
 
 def _category(
-    files: Sequence[ChangedFile],
-    names: dict[int, list[str]],
-    rules: Sequence[RiskRule],
-    rule_fired: Sequence[bool],
-    fixed_kind: dict[int, Category],
-    raises_risk: set[int],
+    states: Sequence[FileState], config: RiskConfig, labels: Sequence[str]
 ) -> tuple[Category, str | None]:
-    if not files:
+    if not states:
         return Category.CODE, None
-    kinds = {i: _file_kind(names[i], rules, fixed_kind.get(i), i in raises_risk) for i in names}
-    count = len(files)
-    if all(kind is Category.DOCS for kind in kinds.values()):
+    categories = [_KIND_CATEGORY[state.kind] for state in states]
+    count = len(states)
+    if all(category is Category.DOCS for category in categories):
         return Category.DOCS, f"category docs: all {count} changed files are documentation"
-    if all(kind in _EXEMPT for kind in kinds.values()):
+    if all(category in _EXEMPT_CATEGORIES for category in categories):
         return Category.TESTS, f"category tests: all {count} changed files are tests or documentation"
-    for number, (rule, fired) in enumerate(zip(rules, rule_fired, strict=True), start=1):
-        if fired and rule.category is not None and rule.category not in (*_EXEMPT, Category.FIX):
-            return rule.category, f"category {rule.category.value}: policy risk rule #{number} matches"
-    best = min(kinds.values(), key=_rank)
-    example = next(files[i].path for i, kind in kinds.items() if kind is best)
+    label_set = {label.strip().casefold() for label in labels}
+    for number, rule in enumerate(config.rules, start=1):
+        category = rule.category
+        if category is None or category in (*_EXEMPT_CATEGORIES, Category.FIX):
+            continue
+        fired = any(label.strip().casefold() in label_set for label in rule.labels) or _matches_any(
+            states, rule.paths
+        )
+        if fired:
+            return category, f"category {category.value}: policy risk rule #{number} matches"
+    best = min(
+        categories, key=lambda c: _CATEGORY_ORDER.index(c) if c in _CATEGORY_ORDER else len(_CATEGORY_ORDER)
+    )
+    example = next(state for state, category in zip(states, categories, strict=True) if category is best)
     if best is Category.CODE:
-        if any(kind in _EXEMPT for kind in kinds.values()):
-            return best, f"category code: {example} is code, so the docs/tests exemption does not apply"
+        if any(category in _EXEMPT_CATEGORIES for category in categories):
+            return (
+                best,
+                f"category code: {example.changed.path} is {example.kind.value}, so the docs/tests exemption does not apply",
+            )
         return best, None
-    return best, f"category {best.value}: {example} is {best.value}"
+    return best, f"category {best.value}: {example.changed.path} is {example.kind.value}"
 
 
 def _labels(labels: Sequence[str]) -> RiskAssessment | None:
@@ -422,10 +381,9 @@ def _labels(labels: Sequence[str]) -> RiskAssessment | None:
 
 
 def path_sensitivity(changed: ChangedFile, config: RiskConfig, policy_files: Sequence[str] = ()) -> RiskLevel:
-    """How sensitive one file's paths are by the built-in and policy path floors (size ignored).
-
-    Used to decide which hunks a model sees first when the diff must be cut to a token budget.
-    """
+    """How sensitive one file's paths are by the built-in kinds and policy path floors (size and
+    content ignored; code counts as low here). Used to decide which hunks a model sees first when
+    the diff must be cut to a token budget."""
     names: list[str] = []
     for raw in (changed.path, changed.old_path):
         if raw is None:
@@ -434,13 +392,15 @@ def path_sensitivity(changed: ChangedFile, config: RiskConfig, policy_files: Seq
             names.append(globs.normalize_path(raw))
         except ValueError:
             return RiskLevel.HIGH
-    policy_paths = {p for p in policy_files}
-    builtin = (POLICY_GLOBS, CI_GLOBS, CODEOWNERS_GLOBS, CONTAINER_GLOBS)
-    if any(name in policy_paths or any(globs.match_any(name, g) for g in builtin) for name in names):
-        return RiskLevel.HIGH
+    policy_paths = _normalised(policy_files)
+    found = [classify_file(PathFacts.of(name), None, policy_paths=policy_paths) for name in names]
+    best = found[0]
+    for other in found[1:]:
+        best = stricter(best, other)
+    builtin = best.floor if best.floor is not None and best.kind not in EXEMPT else RiskLevel.LOW
     levels = [
         rule.risk
         for rule in config.rules
         if rule.risk is not None and rule.paths and any(globs.match_any(n, rule.paths) for n in names)
     ]
-    return max_risk(*levels)
+    return max_risk(builtin, *levels)
