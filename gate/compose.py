@@ -185,17 +185,21 @@ class Runtime:
     @contextmanager
     def metrics(self, settings: MetricsSettings) -> Iterator[MetricsSession]:
         """The run's metrics session; with --record-snapshot, every answer is saved when it succeeds."""
+        from gate.metrics import PreferRecorded
+
         source, label, snapshot_at = self.metrics_source(settings)
         at = settings.at if settings.at is not None else snapshot_at
+        if settings.use_recorded:
+            label += ", recorded series first"
         if at is None:
             at = self.clock()
         if settings.record_snapshot is None:
-            yield MetricsSession(source, label, at)
+            yield MetricsSession(PreferRecorded(source) if settings.use_recorded else source, label, at)
             return
         from gate.metrics import RecordingSource
 
         recorder = RecordingSource(source)
-        yield MetricsSession(recorder, label, at)
+        yield MetricsSession(PreferRecorded(recorder) if settings.use_recorded else recorder, label, at)
         try:
             recorder.save(
                 settings.record_snapshot, note=f"recorded by slo-gate {__version__} with --record-snapshot"

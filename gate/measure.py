@@ -8,15 +8,16 @@ policy's own text (`promql.locate_error`), and the query record keeps the server
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from gate import budget, promql
+from gate import budget, promql, reads
 from gate.errors import DataError
-from gate.metrics import MetricsSource
-from gate.models import BURN_WINDOWS, QueryRecord, Sample, ServiceBudget, SLOBudget
+from gate.metrics import MetricsSource, prefers_recorded
+from gate.models import BURN_WINDOWS, Exclusion, QueryRecord, Sample, ServiceBudget, SLOBudget
 from gate.policy import SLO, LoadedPolicy, parse_duration
 
 if TYPE_CHECKING:
@@ -37,28 +38,125 @@ def slo_query(slo: SLO, at: float) -> str:
     return promql.batch_query(slo.sli, specs)
 
 
-def measure_slo(slo: SLO, source: MetricsSource, at: float, tenant: str | None) -> SLOBudget:
-    window, specs = slo_windows(slo, at)
-    spec = budget.SLOInput(
+def _input(slo: SLO, window: budget.SLOWindow) -> budget.SLOInput:
+    return budget.SLOInput(
         name=slo.name,
         objective=slo.objective,
         window=window,
         min_events=slo.min_events,
         events_per_second=not promql.uses_increase(slo.sli.total_query),
     )
-    batch = promql.batch(slo.sli, specs)
-    expr = batch.text
+
+
+def measure_slo(slo: SLO, source: MetricsSource, at: float, tenant: str | None) -> SLOBudget:
+    """The SLO at `at`: one batched query (two when recorded series were asked for and cannot stand in).
+
+    Recorded series are read when the policy says `sli.recorded: true` or the run prefers them
+    (`--use-recorded`, gate.metrics.PreferRecorded), and the raw queries with the reason otherwise.
+    The policy's maintenance windows are left out of every window's counts (gate/reads.py).
+    """
+    window, specs = slo_windows(slo, at)
+    spec = _input(slo, window)
+    try:
+        spans = reads.exclusion_spans(slo, specs, at)
+    except ValueError as exc:
+        return budget.inconclusive(spec, f"SLO {slo.name}: {exc}")
+    fallback: str | None = None
+    queries: list[QueryRecord] = []
+    if slo.sli.recorded or prefers_recorded(source):
+        context = slo.context
+        if context is None:
+            fallback = "recorded series are named by the SLO's service, and this SLO came without its policy"
+        else:
+            plan = reads.recorded_plan(slo, context.service, specs, spans, at)
+            outcome = _send(slo, plan, source, at, tenant, spec)
+            queries.append(outcome.record)
+            if outcome.reading is not None:
+                return _finish(slo, spec, plan, outcome.reading, queries, None)
+            fallback = outcome.problem
+    plan = reads.raw_plan(slo, specs, spans, at)
+    outcome = _send(slo, plan, source, at, tenant, spec)
+    queries.append(outcome.record)
+    if outcome.reading is None:
+        failed = budget.inconclusive(spec, outcome.problem or "no answer", queries)
+        return failed.model_copy(update={"read_fallback": fallback})
+    return _finish(slo, spec, plan, outcome.reading, queries, fallback)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    record: QueryRecord
+    reading: reads.Reading | None = None
+    problem: str | None = None
+
+
+def _send(
+    slo: SLO, plan: reads.Plan, source: MetricsSource, at: float, tenant: str | None, spec: budget.SLOInput
+) -> _Outcome:
+    expr = plan.batch.text
+    recorded = plan.mode == "recorded"
     try:
         samples = source.instant(expr, at, tenant=tenant)
     except DataError as exc:
         record = QueryRecord(slo=slo.name, expr=expr, at=at, error=exc.message)
-        return budget.inconclusive(spec, query_failure(slo, batch, exc), [record])
+        reason = query_failure(slo, plan.batch, exc)
+        return _Outcome(
+            record, problem=f"the recorded series could not be read: {reason}" if recorded else reason
+        )
     record = QueryRecord(slo=slo.name, expr=expr, at=at, samples=samples)
     try:
-        counts = promql.parse_batch(samples, slo.sli, specs)
+        return _Outcome(record, reading=reads.read(slo, plan, samples))
+    except reads.Fallback as exc:
+        return _Outcome(record, problem=exc.reason)
     except DataError as exc:
-        return budget.inconclusive(spec, exc.message, [record.model_copy(update={"error": exc.message})])
-    return budget.evaluate_slo(spec, counts, [record])
+        record = record.model_copy(update={"error": exc.message})
+        problem = f"the recorded series cannot be trusted: {exc.message}" if recorded else exc.message
+        return _Outcome(record, problem=problem)
+
+
+def _finish(
+    slo: SLO,
+    spec: budget.SLOInput,
+    plan: reads.Plan,
+    reading: reads.Reading,
+    queries: list[QueryRecord],
+    fallback: str | None,
+) -> SLOBudget:
+    result = budget.evaluate_slo(spec, reading.counts, queries)
+    update: dict[str, object] = {"read_from": plan.mode, "read_fallback": fallback}
+    if plan.spans.merged:
+        update |= _exclusions(slo, spec, plan, reading)
+    return result.model_copy(update=update)
+
+
+def _exclusions(
+    slo: SLO, spec: budget.SLOInput, plan: reads.Plan, reading: reads.Reading
+) -> dict[str, object]:
+    """Each maintenance window in the SLO window, its events and cost, and the budget left without it."""
+    allowed = budget.error_budget(slo.objective)
+    after = reading.counts.get(budget.SLO_WINDOW)
+    scale = spec.window.measured_seconds if spec.events_per_second else 1.0
+    events_after = (after.total or 0.0) * scale if after is not None else 0.0
+    exclusions = []
+    for window in plan.spans.by_window.get(budget.SLO_WINDOW, ()):
+        bad, total = reading.span_events.get((window.start, window.end), (0.0, 0.0))
+        cost = bad / (allowed * events_after) if events_after > 0 else None
+        exclusions.append(
+            Exclusion(
+                start=window.start,
+                end=window.end,
+                reasons=list(window.reasons),
+                bad=bad,
+                total=total,
+                budget_cost=cost,
+            )
+        )
+    before = reading.before
+    ratio = budget.error_ratio(before) if before is not None else None
+    return {
+        "exclusions": exclusions,
+        "budget_remaining_unadjusted": None if ratio is None else 1.0 - ratio / allowed,
+    }
 
 
 def query_failure(slo: SLO, batch: promql.Batch, exc: DataError) -> str:
@@ -182,6 +280,10 @@ def measure_over(
     A calendar SLO has no fixed window to slide, so its points carry burn rates and alerts only
     (budget_remaining None). A step whose answer cannot be trusted is an inconclusive point, never a
     healthy one; a query that fails raises DataError (the caller names what it was measuring).
+
+    Like `measure_slo`: recorded series when asked for (all points read raw, with the reason, when
+    any point cannot use them, or when a maintenance window falls in the span), and maintenance
+    windows left out of every point's windows (their events read by pinned instant queries).
     """
     specs = [promql.WindowSpec(w, w, parse_duration(w)) for w in windows]
     rolling = isinstance(slo.window, str)
@@ -199,23 +301,84 @@ def measure_over(
         min_events=0 if not rolling else slo.min_events,
         events_per_second=not promql.uses_increase(slo.sli.total_query),
     )
-    expr = promql.batch_query(slo.sli, specs)
+    times = [start + index * step for index in range(int((end - start) // step) + 1)]
+    try:
+        spans = {t: reads.exclusion_spans(slo, specs, t) for t in times}
+    except ValueError as exc:
+        return [SLOPoint(t, budget.inconclusive(spec, f"SLO {slo.name}: {exc}")) for t in times]
+    fallback: str | None = None
+    if slo.sli.recorded or prefers_recorded(source):
+        context = slo.context
+        if context is None:
+            fallback = "recorded series are named by the SLO's service, and this SLO came without its policy"
+        elif any(s.merged for s in spans.values()):
+            fallback = "a maintenance window falls in the span: its events are read from the raw queries"
+        else:
+            plan = reads.recorded_plan(slo, context.service, specs, reads.Spans(), end)
+            try:
+                points = _points(slo, spec, plan, source, times, step, tenant, spans, {}, rolling)
+            except (reads.Fallback, DataError) as exc:
+                fallback = (
+                    exc.reason if isinstance(exc, reads.Fallback) else f"the recorded series: {exc.message}"
+                )
+            else:
+                return points
+    plan = reads.raw_plan(slo, specs, reads.Spans(), end)
+    events = _span_events(slo, source, sorted({k for s in spans.values() for k in s.pieces()}), end, tenant)
+    points = _points(slo, spec, plan, source, times, step, tenant, spans, events, rolling)
+    if fallback is not None:
+        points = [SLOPoint(p.at, p.budget.model_copy(update={"read_fallback": fallback})) for p in points]
+    return points
+
+
+_SPANS_PER_QUERY = 40
+
+
+def _span_events(
+    slo: SLO, source: RangeSource, spans: Sequence[tuple[float, float]], at: float, tenant: str | None
+) -> reads.SpanEvents:
+    """The events of every excluded span, each pinned to its end, a few dozen per instant query."""
+    events: reads.SpanEvents = {}
+    instant = getattr(source, "instant", None)
+    for index in range(0, len(spans), _SPANS_PER_QUERY):
+        if not callable(instant):
+            raise DataError("this metrics source cannot run the instant queries maintenance windows need")
+        batch, keys = reads.span_plan(slo, spans[index : index + _SPANS_PER_QUERY])
+        events |= reads.span_counts(slo, instant(batch.text, at, tenant=tenant), keys)
+    return events
+
+
+def _points(
+    slo: SLO,
+    spec: budget.SLOInput,
+    plan: reads.Plan,
+    source: RangeSource,
+    times: Sequence[float],
+    step: float,
+    tenant: str | None,
+    spans: Mapping[float, reads.Spans],
+    events: reads.SpanEvents,
+    rolling: bool,
+) -> list[SLOPoint]:
+    """Every point from range queries of `plan`; a recorded plan raises Fallback at its first bad point."""
     by_time: dict[float, list[Sample]] = {}
-    for chunk_start, chunk_end in range_points(start, end, step):
-        for series in source.range(expr, chunk_start, chunk_end, step, tenant=tenant):
+    for chunk_start, chunk_end in range_points(times[0], times[-1], step):
+        for series in source.range(plan.batch.text, chunk_start, chunk_end, step, tenant=tenant):
             for t, value in series.values:
                 by_time.setdefault(round(t, 3), []).append(Sample(labels=series.labels, value=value))
     points = []
-    for index in range(int((end - start) // step) + 1):
-        t = start + index * step
+    for t in times:
         samples = by_time.get(round(t, 3), [])
+        at_t = dataclasses.replace(plan, spans=spans.get(t, reads.Spans()))
         try:
-            counts = promql.parse_batch(samples, slo.sli, specs)
+            reading = reads.read(slo, at_t, samples, span_events=events)
         except DataError as exc:
+            if plan.mode == "recorded":
+                raise
             points.append(SLOPoint(t, budget.inconclusive(spec, exc.message)))
-        else:
-            point = budget.evaluate_slo(spec, counts)
-            if not rolling:
-                point = point.model_copy(update={"budget_remaining": None, "exhaustion_hours": None})
-            points.append(SLOPoint(t, point))
+            continue
+        point = budget.evaluate_slo(spec, reading.counts).model_copy(update={"read_from": plan.mode})
+        if not rolling:
+            point = point.model_copy(update={"budget_remaining": None, "exhaustion_hours": None})
+        points.append(SLOPoint(t, point))
     return points

@@ -80,6 +80,18 @@ class WindowCounts(Frozen):
     total: float | None
 
 
+class Exclusion(Frozen):
+    """A maintenance window inside the SLO window: the events left out of the figures, and the share of
+    the window's budget its bad events would have spent (bad / (error budget x the window's events))."""
+
+    start: float
+    end: float
+    reasons: list[str]
+    bad: float
+    total: float
+    budget_cost: float | None = None
+
+
 class SLOBudget(Frozen):
     name: str
     objective: float
@@ -95,6 +107,13 @@ class SLOBudget(Frozen):
     status: SLOStatus = "ok"
     reason: str | None = None
     queries: list[QueryRecord] = Field(default_factory=list)
+    # Where the figures come from: the policy's queries, or the series `slo-gate rules` records; when
+    # recorded series were asked for but could not be used, why (and the figures are raw).
+    read_from: Literal["raw", "recorded"] = "raw"
+    read_fallback: str | None = None
+    # Maintenance windows left out of the SLO window, and the budget left had they been counted.
+    exclusions: list[Exclusion] = Field(default_factory=list)
+    budget_remaining_unadjusted: float | None = None
 
 
 class ServiceBudget(Frozen):

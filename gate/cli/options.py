@@ -67,6 +67,7 @@ _METRICS_FIELDS = (
     "at_text",
     "metrics_snapshot",
     "record_snapshot",
+    "use_recorded",
 )
 
 
@@ -86,6 +87,7 @@ def metrics_options(func: F) -> F:
             at_text=given["at_text"],
             snapshot=given["metrics_snapshot"],
             record_snapshot=given["record_snapshot"],
+            use_recorded=given["use_recorded"],
         )
         return func(*args, **kwargs)
 
@@ -145,6 +147,14 @@ def metrics_options(func: F) -> F:
                 "--record-snapshot",
                 type=click.Path(path_type=Path, dir_okay=False),
                 help="Write every query answer of this run to FILE (replay it with --metrics-snapshot).",
+            ),
+            click.option(
+                "--use-recorded",
+                is_flag=True,
+                envvar="SLO_GATE_USE_RECORDED",
+                show_envvar=True,
+                help="Read the series `slo-gate rules` records instead of raw counters, for every SLO "
+                "(per SLO: sli.recorded: true); raw queries, with the reason, where they are absent or stale.",
             ),
         ],
     )
