@@ -233,4 +233,4 @@ def exclude(counts: WindowCounts, removed: Sequence[tuple[float, float]], per_se
     bad = min(max(bad, 0.0), total)
     if scale == 0:
         return counts
-    return counts.model_copy(update={"bad": bad / scale, "total": total / scale})
+    return counts.model_copy(update={"bad": bad / scale, "total": total / scale, "ratio": None})

@@ -78,6 +78,9 @@ class WindowCounts(Frozen):
     seconds: float
     bad: float | None
     total: float | None
+    # The error ratio as read (a recorded series), kept exact: bad/total of a ratio times a total is
+    # not always that ratio again in floating point. None: bad/total.
+    ratio: float | None = None
 
 
 class Exclusion(Frozen):

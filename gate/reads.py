@@ -129,7 +129,7 @@ def recorded_plan(
             pieces.append(promql.expression("coverage", window, f"{rec.coverage_name(name)}{selector}"))
     base = rec.selector(service, slo.name)
     short = rec.selector(service, slo.name, [(rec.WINDOW_LABEL, rec.SHORT_WINDOW)])
-    names = "|".join(read_names)
+    names = "|".join(dict.fromkeys(read_names))  # a 1d SLO window is the 1d burn window's series
     meta = promql.WindowSpec("meta", "0s", 0.0)
     info = base[:-1] + f',{rec.SLI_LABEL}="{rec.fingerprint(slo)}"}}'
     pieces += [
@@ -204,6 +204,16 @@ def _check_recorded(slo: SLO, plan: Plan, values: Mapping[str, float], expected:
             )
 
 
+def _distinct_ratios(slo: SLO, plan: Plan) -> int:
+    """How many recorded ratio series the plan reads (a rolling SLO window may be a burn window)."""
+    names = {
+        slo.window if w.name == SLO_WINDOW and isinstance(slo.window, str) else w.name
+        for w in plan.windows
+        if w.name not in plan.raw_windows
+    }
+    return len(names)
+
+
 def _recorded_counts(
     window: promql.WindowSpec, values: Mapping[str, float], per_second: bool
 ) -> WindowCounts:
@@ -220,8 +230,12 @@ def _recorded_counts(
     if not math.isfinite(rate) or rate < 0:
         raise DataError(f"the recorded event rate over the SLO window is {rate}, not a number of events")
     total = rate if per_second else rate * window.seconds
-    bad = 0.0 if ratio is None else _clamped(ratio, window) * total
-    return WindowCounts(window=window.name, seconds=window.seconds, bad=bad, total=total)
+    if ratio is None:
+        return WindowCounts(window=window.name, seconds=window.seconds, bad=0.0, total=total)
+    exact = _clamped(ratio, window)
+    return WindowCounts(
+        window=window.name, seconds=window.seconds, bad=exact * total, total=total, ratio=exact
+    )
 
 
 def _clamped(ratio: float, window: promql.WindowSpec) -> float:
@@ -249,7 +263,7 @@ def read(slo: SLO, plan: Plan, samples: Sequence[Sample], span_events: SpanEvent
             scale = window.seconds if per_second else 1.0
             events[key] = ((found.bad or 0.0) * scale, (found.total or 0.0) * scale)
     if plan.mode == "recorded":
-        _check_recorded(slo, plan, values, expected=len(plan.windows) - len(plan.raw_windows))
+        _check_recorded(slo, plan, values, expected=_distinct_ratios(slo, plan))
         for window in plan.windows:
             if window.name not in plan.raw_windows:
                 counts[window.name] = _recorded_counts(window, values, per_second)

@@ -198,19 +198,9 @@ def _window_rules(slo: SLO, naming: _Naming, options: RuleOptions) -> list[Rule]
     window = slo.window
     short = naming.selector(rec.SHORT_WINDOW)
     expected = _num(parse_duration(window) / options.interval_seconds)
+    ratio = [] if window in BURN_WINDOWS else [_window_ratio(window, naming, short)]
     return [
-        Rule(
-            record=rec.ratio_name(window),
-            expr=(
-                f"sum_over_time({rec.ERROR_RATE}{short}[{window}])\n/\n"
-                f"sum_over_time({rec.TOTAL_RATE}{short}[{window}])"
-            ),
-            labels=naming.windowed(window),
-            comment=(
-                f"Error ratio over the SLO window ({window}): errors summed over the window / events summed "
-                "over it. A ratio of sums, not an average of 5m ratios."
-            ),
-        ),
+        *ratio,
         Rule(
             record=rec.total_rate_name(window),
             expr=f"avg_over_time({rec.TOTAL_RATE}{short}[{window}])",
@@ -227,6 +217,22 @@ def _window_rules(slo: SLO, naming: _Naming, options: RuleOptions) -> list[Rule]
             ),
         ),
     ]
+
+
+def _window_ratio(window: str, naming: _Naming, short: str) -> Rule:
+    """The SLO window's ratio of sums (when the window is also a burn window, that ratio serves)."""
+    return Rule(
+        record=rec.ratio_name(window),
+        expr=(
+            f"sum_over_time({rec.ERROR_RATE}{short}[{window}])\n/\n"
+            f"sum_over_time({rec.TOTAL_RATE}{short}[{window}])"
+        ),
+        labels=naming.windowed(window),
+        comment=(
+            f"Error ratio over the SLO window ({window}): errors summed over the window / events summed "
+            "over it. A ratio of sums, not an average of 5m ratios."
+        ),
+    )
 
 
 def _meta_rules(slo: SLO, naming: _Naming, options: RuleOptions) -> list[Rule]:

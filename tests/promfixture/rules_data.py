@@ -12,9 +12,10 @@ so the exact increase over any window is known), ending at END_TIME and sampled 
 - `r-quiet`: traffic only 06-18 UTC (5 req/s at 0.5 %), none at night: every short window is empty at
   night (no burn rate, no alert) while the long ones are not.
 
-`POLICIES` are the SLOs the rules tests export and judge: the 30d SRE thresholds, a 1d window (other
-thresholds, and a window short enough to be recorded in full), calendar month and quarter, a good_query
-latency SLO, a query that counts events with increase(), and a 3d window the recordings only partly cover.
+`POLICIES` are the SLOs the rules tests export and judge: the 30d SRE thresholds, a 20h window (other
+thresholds, and a window short enough to be recorded in full), a 1d window (the same series as the 1d
+burn window), calendar month and quarter, a good_query latency SLO, a query that counts events with
+increase(), and a 3d window the recordings only partly cover.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from .scenarios import DAY, END_TIME, HOUR, Scenario, Segment
 
 START = END_TIME - 4 * DAY
 STEP = 60
-LEVEL1_FROM = END_TIME - 2 * DAY  # the 5-minute recordings (a 1d SLO window needs a day of them)
+LEVEL1_FROM = END_TIME - 2 * DAY  # the 5-minute recordings (a 20h SLO window needs 20h of them)
 ALERTS_FROM = END_TIME - 20 * HOUR  # burn ratios, SLO windows and the times the tests judge
 
 
@@ -127,21 +128,22 @@ POLICIES: tuple[LoadedPolicy, ...] = (
         "steady",
         _slo("availability", "r-steady"),
         _slo("latency", "r-steady", objective=99.0, sli=LATENCY_SLI),
-        _slo("daily", "r-steady", window="1d"),
+        _slo("short", "r-steady", window="20h"),
     ),
     _policy(
         "slow",
         _slo("availability", "r-slow"),
-        _slo("daily", "r-slow", window="1d"),
-        _slo("counted", "r-slow", sli=_sli("r-slow", "increase")),
+        _slo("short", "r-slow", window="20h"),
+        _slo("counted", "r-slow", window="20h", sli=_sli("r-slow", "increase")),
         _slo("threeday", "r-slow", window="3d"),
     ),
     _policy(
         "fast",
         _slo("availability", "r-fast"),
+        _slo("short", "r-fast", window="20h"),
         _slo("daily", "r-fast", window="1d"),
         _slo("month", "r-fast", window={"calendar": "month"}),
         _slo("quarter", "r-fast", window={"calendar": "quarter"}),
     ),
-    _policy("quiet", _slo("availability", "r-quiet"), _slo("daily", "r-quiet", window="1d")),
+    _policy("quiet", _slo("availability", "r-quiet"), _slo("short", "r-quiet", window="20h")),
 )

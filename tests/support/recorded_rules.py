@@ -35,6 +35,14 @@ def recorded_prometheus() -> Iterator[FixturePrometheus]:
         yield prom
 
 
+def last_evaluation(prom: FixturePrometheus, at: float) -> float:
+    """When the rules last ran at or before `at`. Prometheus staggers each rule group by an offset
+    derived from its name (promtool's backfill too), so evaluations are not on the minute: the exported
+    alerts are judged at these times, as Prometheus would evaluate them."""
+    series = f"{rec.ratio_name('5m')}{rec.selector('steady', 'availability', [(rec.WINDOW_LABEL, '5m')])}"
+    return float(prom.query_value(f"timestamp({series})", at))
+
+
 def write_policies(folder: Path, policies: tuple[LoadedPolicy, ...] = POLICIES) -> list[Path]:
     """The policies as files (what `check --policy` reads)."""
     paths = []
