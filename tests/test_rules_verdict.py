@@ -103,7 +103,7 @@ def test_every_exported_alert_fires_exactly_when_the_gate_reports_it(
     assert all(at % 60 for at in verdicts)  # off the minute: where Prometheus evaluated the rules
 
 
-def _firing(verdicts: Verdicts, key: tuple[str, str, str]) -> list[int]:
+def _firing(verdicts: Verdicts, key: tuple[str, str, str]) -> list[float]:
     return [at for at, (fired, _) in verdicts.items() if fired[key]]
 
 
