@@ -193,7 +193,7 @@ def _expected(minute: int) -> set[str]:
         total = _counters(minute)[1] - _counters(start)[1]
         return errors / total / budget if total else math.nan
 
-    fired = set()
+    fired: set[str] = set()
     for rule in ALERT_RULES:
         threshold = rule.threshold(30 * 86400)
         if burn(rule.long_window) > threshold and burn(rule.short_window) > threshold:
