@@ -251,15 +251,20 @@ def load_all(paths: Sequence[Path], services: Sequence[str]) -> list[LoadedPolic
 
 
 def policy_file_paths(policies: Sequence[LoadedPolicy]) -> tuple[str, ...]:
-    """Policy paths relative to the working directory, as they appear in a diff."""
-    paths = []
+    """Policy paths relative to the working directory, as they appear in a diff (with the gate-defaults
+    file of imported specs)."""
+    paths: list[str] = []
     for loaded in policies:
-        path = Path(loaded.path)
-        try:
-            rel = path.resolve().relative_to(Path.cwd().resolve())
-        except ValueError:
-            rel = path
-        paths.append(rel.as_posix())
+        for given in (loaded.path, loaded.defaults):  # an imported spec's --gate-defaults is policy too
+            if given is None:
+                continue
+            path = Path(given)
+            try:
+                rel = path.resolve().relative_to(Path.cwd().resolve())
+            except ValueError:
+                rel = path
+            if rel.as_posix() not in paths:
+                paths.append(rel.as_posix())
     return tuple(paths)
 
 

@@ -222,9 +222,13 @@ def locate_error(batch: Batch, message: str) -> QueryFault | None:
     return QueryFault(part.field, part.window, position(part.rendered.template, in_template), detail)
 
 
+_COUNTING = ("increase(", "count_over_time(", "sum_over_time(")
+
+
 def uses_increase(total_query: str) -> bool:
-    """True when the total query already counts events (increase) rather than a per-second rate."""
-    return "increase(" in total_query and "rate(" not in total_query
+    """True when the total query already counts events (increase, or count_over_time / sum_over_time of
+    a 0/1 series) rather than a per-second rate."""
+    return any(f in total_query for f in _COUNTING) and "rate(" not in total_query
 
 
 def parse_batch(

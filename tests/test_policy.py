@@ -30,7 +30,7 @@ EXAMPLES = ROOT / "policies"
 DATA = Path(__file__).resolve().parent / "data" / "policies"
 BROKEN = DATA / "broken"
 
-ALLOWED_TOP = "apiVersion, service, description, paths, prometheus, slos, gate, audit"
+ALLOWED_TOP = "apiVersion, service, description, paths, prometheus, slos, adjustments, gate, audit"
 ALLOWED_SLO = "name, description, objective, window, sli, min_events, breakdown"
 
 VALID = """\

@@ -4,7 +4,7 @@ Each command parses options into typed settings (gate/settings.py), calls the co
 (gate/compose.py) and maps the result to an exit code; see gate/cli/root.py for the error mapping.
 """
 
-from gate.cli import audit, gate_commands, rules
+from gate.cli import audit, gate_commands, importer, rules
 from gate.cli.root import main
 
-__all__ = ["audit", "gate_commands", "main", "rules"]
+__all__ = ["audit", "gate_commands", "importer", "main", "rules"]

@@ -18,6 +18,7 @@ __all__ = [
     "apply",
     "audit_source_options",
     "format_option",
+    "gate_defaults_option",
     "metrics_options",
     "policy_options",
 ]
@@ -33,9 +34,36 @@ def apply(func: F, options: list[Callable[[Any], Any]]) -> F:
     return cast(F, wrapped)
 
 
+GATE_DEFAULTS_HELP = (
+    "Gate settings (gate:, audit:, prometheus:, paths:, adjustments:, slo_defaults:) for Sloth, OpenSLO "
+    "and Pyrra files given as policies; on a pull request read from its base commit."
+)
+
+
+def gate_defaults_option(func: F) -> F:
+    """`--gate-defaults FILE`: the overlay imported specs take their gate settings from, for the whole
+    command (gate.policy_load.gate_defaults_file); the command itself never sees the option."""
+
+    @functools.wraps(func)
+    def scoped(*args: Any, **kwargs: Any) -> Any:
+        from gate.policy_load import gate_defaults_file
+
+        with gate_defaults_file(kwargs.pop("gate_defaults")):
+            return func(*args, **kwargs)
+
+    return click.option(
+        "--gate-defaults",
+        "gate_defaults",
+        type=click.Path(path_type=Path, dir_okay=False),
+        envvar="SLO_GATE_GATE_DEFAULTS",
+        show_envvar=True,
+        help=GATE_DEFAULTS_HELP,
+    )(cast(F, scoped))
+
+
 def policy_options(func: F) -> F:
     return apply(
-        func,
+        gate_defaults_option(func),
         [
             click.option(
                 "--policy",

@@ -15,7 +15,7 @@ import yaml
 
 from gate.export.rules import Group
 
-__all__ = ["operator_name", "render_operator", "render_rule_file"]
+__all__ = ["dump_yaml", "operator_name", "render_operator", "render_rule_file"]
 
 
 class _Dumper(yaml.SafeDumper):
@@ -30,8 +30,12 @@ def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _str)
 
 
-def _dump(data: Any) -> str:
+def dump_yaml(data: Any) -> str:
+    """YAML in block style, keys in their order, multi-line strings as literal blocks (`|-`)."""
     return yaml.dump(data, Dumper=_Dumper, sort_keys=False, default_flow_style=False, width=1_000_000)
+
+
+_dump = dump_yaml
 
 
 def _scalar(value: str) -> str:
