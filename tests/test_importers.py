@@ -17,7 +17,8 @@ from gate.errors import PolicyErrors
 from gate.export.rules import RuleOptions, policy_groups
 from gate.policy_load import GitTree, gate_defaults_file, load_policies, load_policy_bytes
 from gate.prometheus import PrometheusClient, PrometheusSettings
-from tests.promfixture.rules_data import END_TIME, HOUR, POLICIES
+from tests.promfixture.rules_data import POLICIES
+from tests.promfixture.scenarios import END_TIME, HOUR
 from tests.promfixture.server import FixturePrometheus
 from tests.support.cli import run_cli
 from tests.support.git import git
