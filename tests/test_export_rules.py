@@ -23,7 +23,8 @@ from gate.models import BURN_WINDOWS
 from gate.policy import LoadedPolicy, Policy, parse_duration
 from gate.policy_load import load_policies
 from tests.conftest import require
-from tests.promfixture.server import find_binaries
+from tests.promfixture.scenarios import DAY, SCENARIOS
+from tests.promfixture.server import FixturePrometheus, find_binaries
 from tests.support.cli import run_cli
 from tests.test_golden import check_golden
 
@@ -364,3 +365,25 @@ def test_service_narrows_the_rules() -> None:
     result = run_cli("rules", "--policy", str(POLICIES), "--service", "payments")
     names = [g["name"] for g in yaml.safe_load(result.output)["groups"]]
     assert names == ["slo-gate:payments:availability", "slo-gate:payments:availability-30d"]
+
+
+# ---- the SLO window: a ratio of sums, not Sloth's average of ratios --------------------------------
+
+
+@pytest.mark.slow
+def test_the_window_is_a_ratio_of_sums_not_an_average_of_ratios(prometheus: FixturePrometheus) -> None:
+    """On the uneven-traffic scenario (days 100 req/s at 0.01 %, nights 1 req/s at 5 %): the exported SLO
+    window sums the 5m error and event rates (here as a subquery at 5m steps, over the gate's own data)
+    and lands on the gate's ratio of sums; averaging the 5m ratios, Sloth's default, is ~42x off."""
+    group = slo_group("uneven", slo_policy(**{
+        "error_query": 'sum(rate(http_requests_total{job="uneven",code=~"5.."}[{{.window}}]))',
+        "total_query": 'sum(rate(http_requests_total{job="uneven"}[{{.window}}]))',
+    }).slos[0], RuleOptions())  # fmt: skip
+    exprs = {r.record: r.expr for r in group.rules if r.record}
+    errors, events = exprs["slo:sli_error:rate5m"], exprs["slo:sli_total:rate5m"]
+    ours = prometheus.query_value(f"sum_over_time(({errors})[30d:5m]) / sum_over_time(({events})[30d:5m])")
+    averaged = prometheus.query_value(f"avg_over_time(({errors} / {events})[30d:5m])")
+    truth = SCENARIOS["uneven"].error_ratio(30 * DAY)
+    assert ours == pytest.approx(truth, rel=1e-3)
+    assert averaged == pytest.approx(SCENARIOS["uneven"].documented["average_of_hourly_ratios_30d"], rel=1e-2)
+    assert averaged / truth > 40
