@@ -9,7 +9,8 @@ policy's own text (`promql.locate_error`), and the query record keeps the server
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -63,7 +64,7 @@ def measure_slo(slo: SLO, source: MetricsSource, at: float, tenant: str | None) 
         return budget.inconclusive(spec, f"SLO {slo.name}: {exc}")
     fallback: str | None = None
     queries: list[QueryRecord] = []
-    if slo.sli.recorded or prefers_recorded(source):
+    if _reads_recorded(slo, source):
         context = slo.context
         if context is None:
             fallback = "recorded series are named by the SLO's service, and this SLO came without its policy"
@@ -74,6 +75,24 @@ def measure_slo(slo: SLO, source: MetricsSource, at: float, tenant: str | None) 
             if outcome.reading is not None:
                 return _finish(slo, spec, plan, outcome.reading, queries, None)
             fallback = outcome.problem
+    return _measure_raw(slo, spec, specs, spans, source, at, tenant, queries, fallback)
+
+
+def _reads_recorded(slo: SLO, source: MetricsSource) -> bool:
+    return slo.sli.recorded or prefers_recorded(source)
+
+
+def _measure_raw(
+    slo: SLO,
+    spec: budget.SLOInput,
+    specs: Sequence[promql.WindowSpec],
+    spans: reads.Spans,
+    source: MetricsSource,
+    at: float,
+    tenant: str | None,
+    queries: list[QueryRecord],
+    fallback: str | None,
+) -> SLOBudget:
     plan = reads.raw_plan(slo, specs, spans, at)
     outcome = _send(slo, plan, source, at, tenant, spec)
     queries.append(outcome.record)
@@ -81,6 +100,67 @@ def measure_slo(slo: SLO, source: MetricsSource, at: float, tenant: str | None) 
         failed = budget.inconclusive(spec, outcome.problem or "no answer", queries)
         return failed.model_copy(update={"read_fallback": fallback})
     return _finish(slo, spec, plan, outcome.reading, queries, fallback)
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    slo: SLO
+    spec: budget.SLOInput
+    specs: list[promql.WindowSpec]
+    spans: reads.Spans
+    plan: reads.Plan
+
+
+def measure_recorded(
+    slos: Sequence[SLO], service: str, source: MetricsSource, at: float, tenant: str | None
+) -> list[SLOBudget]:
+    """Several recorded SLOs of one policy from one query (their plans joined, each part tagged with
+    its SLO); an SLO whose recordings cannot stand in is then read raw on its own, with the reason.
+    The joined query is recorded with the first SLO (the audit log keeps it once; replay sends it again)."""
+    results: dict[int, SLOBudget] = {}
+    prepared: dict[int, _Prepared] = {}
+    for index, slo in enumerate(slos):
+        window, specs = slo_windows(slo, at)
+        spec = _input(slo, window)
+        try:
+            spans = reads.exclusion_spans(slo, specs, at)
+        except ValueError as exc:
+            results[index] = budget.inconclusive(spec, f"SLO {slo.name}: {exc}")
+            continue
+        plan = reads.recorded_plan(slo, service, specs, spans, at)
+        prepared[index] = _Prepared(slo, spec, specs, spans, plan)
+    pieces = [dataclasses.replace(p, group=f"s{i}") for i, item in prepared.items() for p in item.plan.pieces]
+    expr = promql.join(pieces).text if pieces else ""
+    answers: dict[str, list[Sample]] = {}
+    problem: str | None = None
+    record = QueryRecord(slo=slos[min(prepared)].name if prepared else "", expr=expr, at=at)
+    if pieces:
+        try:
+            samples = source.instant(expr, at, tenant=tenant)
+            answers = reads.group_samples(samples)
+            record = record.model_copy(update={"samples": samples})
+        except DataError as exc:
+            problem = f"the recorded series could not be read: {exc.message}"
+            record = record.model_copy(update={"error": exc.message})
+    first = True
+    for index, item in prepared.items():
+        queries = [record] if first else []
+        first = False
+        fallback = problem
+        if problem is None:
+            try:
+                reading = reads.read(item.slo, item.plan, answers.get(f"s{index}", []))
+            except reads.Fallback as exc:
+                fallback = exc.reason
+            except DataError as exc:
+                fallback = f"the recorded series cannot be trusted: {exc.message}"
+            else:
+                results[index] = _finish(item.slo, item.spec, item.plan, reading, queries, None)
+                continue
+        results[index] = _measure_raw(
+            item.slo, item.spec, item.specs, item.spans, source, at, tenant, queries, fallback
+        )
+    return [results[i] for i in range(len(slos))]
 
 
 @dataclass(frozen=True)
@@ -169,25 +249,42 @@ def query_failure(slo: SLO, batch: promql.Batch, exc: DataError) -> str:
 def measure_policies(
     policies: Sequence[LoadedPolicy], source: MetricsSource, at: float, *, concurrency: int = 8
 ) -> list[ServiceBudget]:
-    """Budgets for every policy, in policy order, SLOs in policy order."""
-    jobs = [(loaded, slo) for loaded in policies for slo in loaded.policy.slos]
+    """Budgets for every policy, in policy order, SLOs in policy order.
+
+    Raw SLOs are one query each; a policy's recorded SLOs share one query (`measure_recorded`)."""
+    jobs: list[tuple[LoadedPolicy, list[int], Callable[[], list[SLOBudget]]]] = []
+    for loaded in policies:
+        tenant = loaded.policy.prometheus.tenant
+        slos = loaded.policy.slos
+        recorded = [i for i, slo in enumerate(slos) if _reads_recorded(slo, source)]
+        if recorded:
+            chosen = [slos[i] for i in recorded]
+            service = loaded.policy.service
+            jobs.append(
+                (loaded, recorded, functools.partial(measure_recorded, chosen, service, source, at, tenant))
+            )
+        for index, slo in enumerate(slos):
+            if index not in recorded:
+                jobs.append((loaded, [index], functools.partial(_one, slo, source, at, tenant)))
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        futures = [
-            pool.submit(measure_slo, slo, source, at, loaded.policy.prometheus.tenant) for loaded, slo in jobs
-        ]
+        futures = [pool.submit(job) for _, _, job in jobs]
         results = [f.result() for f in futures]
-    by_policy: dict[int, list[SLOBudget]] = {}
-    for (loaded, _), result in zip(jobs, results, strict=True):
-        by_policy.setdefault(id(loaded), []).append(result)
+    by_policy: dict[int, dict[int, SLOBudget]] = {}
+    for (loaded, indices, _), found in zip(jobs, results, strict=True):
+        by_policy.setdefault(id(loaded), {}).update(zip(indices, found, strict=True))
     return [
         ServiceBudget(
             service=loaded.policy.service,
             policy=loaded.path,
             policy_sha256=loaded.sha256,
-            slos=by_policy.get(id(loaded), []),
+            slos=[by_policy[id(loaded)][i] for i in range(len(loaded.policy.slos))],
         )
         for loaded in policies
     ]
+
+
+def _one(slo: SLO, source: MetricsSource, at: float, tenant: str | None) -> list[SLOBudget]:
+    return [measure_slo(slo, source, at, tenant)]
 
 
 def budget_history(

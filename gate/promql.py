@@ -111,6 +111,7 @@ class Piece:
     rendered: Rendered
     head: str = ""
     tail: str = ""
+    group: str = ""  # several SLOs in one query: the part's label is `group/kind:window`
 
 
 def join(pieces: Sequence[Piece]) -> Batch:
@@ -119,13 +120,19 @@ def join(pieces: Sequence[Piece]) -> Batch:
     parts: list[BatchPart] = []
     length = 0
     for piece in pieces:
-        if not (_SAFE_WINDOW.fullmatch(piece.window.name) and _SAFE_WINDOW.fullmatch(piece.kind)):
-            raise ValueError(f"part {piece.kind}:{piece.window.name} is not a safe label value")
+        names = (piece.window.name, piece.kind, *([piece.group] if piece.group else []))
+        if not all(_SAFE_WINDOW.fullmatch(name) for name in names):
+            raise ValueError(f"part {piece.group}/{piece.kind}:{piece.window.name} is not a safe label value")
         if texts:
             texts.append(_JOIN)
             length += len(_JOIN)
         head = _WRAP_HEAD + piece.head
-        tail = f'{piece.tail}), "{PART_LABEL}", "{piece.kind}:{piece.window.name}", "", "")'
+        label = (
+            f"{piece.group}/{piece.kind}:{piece.window.name}"
+            if piece.group
+            else f"{piece.kind}:{piece.window.name}"
+        )
+        tail = f'{piece.tail}), "{PART_LABEL}", "{label}", "", "")'
         query_start = length + len(head)
         query_end = query_start + len(piece.rendered.text)
         parts.append(BatchPart(piece.kind, piece.window, length, query_start, query_end, piece.rendered))

@@ -13,7 +13,9 @@ every window with the excluded events taken out, and the events of each excluded
   raw instead) when the info series is absent or names another definition, a series is missing, the
   newest recording is older than 2.5 evaluation intervals, or the recordings cover less than
   `recording.MIN_COVERAGE` of the SLO window. A recorded ratio is NaN where its window had no traffic:
-  the query drops NaN (`> -Inf`), and a dropped ratio whose series exists means no burn rate.
+  the query reads such a ratio as -1 (its series' timestamp exists), which means no burn rate.
+
+`group_samples` splits the answer to several SLOs' plans joined into one query (`promql.Piece.group`).
 
 No I/O: measure.py sends the plans and hands the answers back here.
 """
@@ -93,6 +95,7 @@ class Plan:
     span_windows: Mapping[tuple[float, float], promql.WindowSpec]
     raw_windows: tuple[str, ...]  # windows read from the policy's queries (all of them in raw mode)
     service: str = ""
+    pieces: tuple[promql.Piece, ...] = ()  # what `batch` joins (to join several SLOs' into one query)
 
 
 def raw_plan(slo: SLO, windows: Sequence[promql.WindowSpec], spans: Spans, at: float) -> Plan:
@@ -103,7 +106,9 @@ def raw_plan(slo: SLO, windows: Sequence[promql.WindowSpec], spans: Spans, at: f
 
 
 def _ratio(window: str, selector: str) -> str:
-    return f"{rec.ratio_name(window)}{selector} > -Inf"
+    """The recorded ratio; -1 where it is NaN (no traffic: its series exists, so its timestamp does)."""
+    series = f"{rec.ratio_name(window)}{selector}"
+    return f"({series} > -Inf) or (timestamp({series}) * 0 - 1)"
 
 
 def recorded_plan(
@@ -118,10 +123,8 @@ def recorded_plan(
     pieces = promql.sli_pieces(slo.sli, [*raw, *span_windows.values()])
     raw_names = {w.name for w in raw}
     recorded_windows = [w for w in windows if w.name not in raw_names]
-    read_names = []
     for window in recorded_windows:
         name = slo.window if window.name == SLO_WINDOW and isinstance(slo.window, str) else window.name
-        read_names.append(name)
         selector = rec.selector(service, slo.name, [(rec.WINDOW_LABEL, name)])
         pieces.append(promql.expression("ratio", window, _ratio(name, selector)))
         if window.name == SLO_WINDOW:
@@ -129,19 +132,16 @@ def recorded_plan(
             pieces.append(promql.expression("coverage", window, f"{rec.coverage_name(name)}{selector}"))
     base = rec.selector(service, slo.name)
     short = rec.selector(service, slo.name, [(rec.WINDOW_LABEL, rec.SHORT_WINDOW)])
-    names = "|".join(dict.fromkeys(read_names))  # a 1d SLO window is the 1d burn window's series
     meta = promql.WindowSpec("meta", "0s", 0.0)
     info = base[:-1] + f',{rec.SLI_LABEL}="{rec.fingerprint(slo)}"}}'
     pieces += [
-        promql.expression(
-            "present", meta, f'count({{__name__=~"slo:sli_error:ratio_rate({names})",{base[1:]})'
-        ),
         promql.expression("info", meta, f"{rec.INFO}{info}"),
         promql.expression("infos", meta, f"count({rec.INFO}{base})"),
         promql.expression("age", meta, f"time() - timestamp({rec.TOTAL_RATE}{short})"),
     ]
+    batch = promql.join(pieces)
     return Plan(
-        "recorded", promql.join(pieces), tuple(windows), spans, span_windows, tuple(raw_names), service
+        "recorded", batch, tuple(windows), spans, span_windows, tuple(raw_names), service, tuple(pieces)
     )
 
 
@@ -170,7 +170,7 @@ def _values(samples: Sequence[Sample]) -> dict[str, float]:
     return values
 
 
-def _check_recorded(slo: SLO, plan: Plan, values: Mapping[str, float], expected: int) -> None:
+def _check_recorded(slo: SLO, plan: Plan, values: Mapping[str, float]) -> None:
     """Fallback when the recordings cannot stand in for the queries (see the module)."""
     where = f"{rec.SERVICE_LABEL}={plan.service!r}, {rec.SLO_LABEL}={slo.name!r}"
     interval = values.get("info:meta")
@@ -181,9 +181,14 @@ def _check_recorded(slo: SLO, plan: Plan, values: Mapping[str, float], expected:
                 "(its queries or window changed since `slo-gate rules` ran): regenerate the rules"
             )
         raise Fallback(f"no recorded series for {where}: load the rules `slo-gate rules` writes")
-    present = int(values.get("present:meta", 0))
-    if present < expected:
-        raise Fallback(f"{expected - present} of {expected} recorded error ratios of {where} are absent")
+    absent = [
+        rec.ratio_name(slo.window if w.name == SLO_WINDOW and isinstance(slo.window, str) else w.name)
+        for w in plan.windows
+        if w.name not in plan.raw_windows and values.get(f"ratio:{w.name}") is None
+    ]
+    if absent:
+        names = ", ".join(dict.fromkeys(absent))
+        raise Fallback(f"{len(set(absent))} recorded error ratios of {where} are absent: {names}")
     age = values.get("age:meta")
     if age is None:
         raise Fallback(f"{rec.TOTAL_RATE} of {where} is absent")
@@ -204,22 +209,14 @@ def _check_recorded(slo: SLO, plan: Plan, values: Mapping[str, float], expected:
             )
 
 
-def _distinct_ratios(slo: SLO, plan: Plan) -> int:
-    """How many recorded ratio series the plan reads (a rolling SLO window may be a burn window)."""
-    names = {
-        slo.window if w.name == SLO_WINDOW and isinstance(slo.window, str) else w.name
-        for w in plan.windows
-        if w.name not in plan.raw_windows
-    }
-    return len(names)
-
-
 def _recorded_counts(
     window: promql.WindowSpec, values: Mapping[str, float], per_second: bool
 ) -> WindowCounts:
     ratio = values.get(f"ratio:{window.name}")
+    if ratio == -1:  # the series exists but is NaN: no traffic over the window
+        ratio = None
     if window.name != SLO_WINDOW:
-        if ratio is None:  # the series exists (checked) but is NaN: no traffic over the window
+        if ratio is None:
             return WindowCounts(window=window.name, seconds=window.seconds, bad=0.0, total=0.0)
         return WindowCounts(
             window=window.name, seconds=window.seconds, bad=_clamped(ratio, window), total=1.0
@@ -263,7 +260,7 @@ def read(slo: SLO, plan: Plan, samples: Sequence[Sample], span_events: SpanEvent
             scale = window.seconds if per_second else 1.0
             events[key] = ((found.bad or 0.0) * scale, (found.total or 0.0) * scale)
     if plan.mode == "recorded":
-        _check_recorded(slo, plan, values, expected=_distinct_ratios(slo, plan))
+        _check_recorded(slo, plan, values)
         for window in plan.windows:
             if window.name not in plan.raw_windows:
                 counts[window.name] = _recorded_counts(window, values, per_second)
@@ -274,6 +271,18 @@ def read(slo: SLO, plan: Plan, samples: Sequence[Sample], span_events: SpanEvent
             removed = [events[(s.start, s.end)] for s in spans]
             counts[window.name] = adjust.exclude(counts[window.name], removed, per_second)
     return Reading(counts, before, events)
+
+
+def group_samples(samples: Sequence[Sample]) -> dict[str, list[Sample]]:
+    """The answer to several plans joined with `group`s, per group, labelled as each plan's own answer."""
+    out: dict[str, list[Sample]] = {}
+    for sample in samples:
+        group, slash, part = sample.labels.get(promql.PART_LABEL, "").partition("/")
+        if not slash:
+            raise DataError(f"a series came back without a group in its {promql.PART_LABEL} label")
+        labels = {**sample.labels, promql.PART_LABEL: part}
+        out.setdefault(group, []).append(Sample(labels=labels, value=sample.value))
+    return out
 
 
 def span_plan(

@@ -14,6 +14,7 @@ import json
 import math
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -282,3 +283,51 @@ def test_victoriametrics_serves_the_same_recorded_reads(
         assert calendar.read_from == "recorded" and calendar.status == "ok"
         expected = measured(client, "fast", "month", at).budget_remaining
         assert calendar.budget_remaining == pytest.approx(expected, rel=1e-6)
+
+
+class Counting:
+    """The client, counting the instant queries sent."""
+
+    def __init__(self, inner: PrometheusClient) -> None:
+        self.inner = inner
+        self.sent: list[str] = []
+
+    def instant(self, expr: str, at: float, *, tenant: str | None = None) -> list[Any]:
+        self.sent.append(expr)
+        return self.inner.instant(expr, at, tenant=tenant)
+
+
+def test_a_policys_recorded_slos_share_one_query(client: PrometheusClient, at: float) -> None:
+    """fast's five SLOs: one query reads them all; the 30d one (recordings cover 2 of 30 days) is then
+    read raw on its own; every figure is what measuring the SLO alone gives."""
+    counting = Counting(client)
+    [budgets] = measure_policies([policy("fast")], PreferRecorded(counting), at, concurrency=1)  # type: ignore[arg-type]
+    shared = counting.sent[0]
+    assert len(counting.sent) == 2 and shared.count('slo_gate_part", "s') == shared.count('slo_gate_part", "')
+    assert {f'"s{i}/info:meta"' in shared for i in range(5)} == {True}
+    alone = [measured(client, "fast", s.name, at) for s in policy("fast").policy.slos]
+    for together, single in zip(budgets.slos, alone, strict=True):
+        assert (together.read_from, together.budget_remaining, together.burn_rates, together.alert) == (
+            single.read_from,
+            single.budget_remaining,
+            single.burn_rates,
+            single.alert,
+        )
+    assert [s.read_from for s in budgets.slos] == ["raw", "recorded", "recorded", "recorded", "recorded"]
+    assert [len(s.queries) for s in budgets.slos] == [2, 0, 0, 0, 0]  # the shared read (kept once) and a raw one
+
+
+def test_a_decision_read_from_recordings_replays_to_the_same_verdict(
+    recorded_prometheus: FixturePrometheus, tmp_path: Path, at: float
+) -> None:
+    write_policies(tmp_path)
+    log = tmp_path / "audit.jsonl"
+    result = run_cli(
+        "check", "--policy", str(tmp_path / "fast.yaml"), "--prometheus-url", recorded_prometheus.url,
+        "--at", repr(at), "--use-recorded", "--no-llm", "--risk", "low", "--audit", f"file:{log}", "--format", "json",
+    )  # fmt: skip
+    assert result.exit_code in (0, 1), result.output
+    [entry] = json.loads(result.output)["audit"]
+    replayed = run_cli("audit", "replay", "--file", str(log), entry["id"])
+    assert replayed.exit_code == 0, replayed.output
+    assert replayed.output.startswith("same verdict: fast ")
