@@ -447,18 +447,10 @@ def recorded_openmetrics(loaded: Sequence[Any], values: dict[str, dict[str, floa
 
 
 def recorded_queries(loaded: Sequence[Any], at: float) -> list[str]:
-    """The batched query of each SLO's recorded read, as the gate sends it."""
-    from gate import reads
-    from gate.measure import slo_windows
+    """The recorded reads the gate sends: one query per policy, all its SLOs' recorded series."""
+    from gate.measure import recorded_query
 
-    queries = []
-    for policy in loaded:
-        for slo in policy.policy.slos:
-            _, specs = slo_windows(slo, at)
-            queries.append(
-                reads.recorded_plan(slo, policy.policy.service, specs, reads.Spans(), at).batch.text
-            )
-    return queries
+    return [recorded_query(p.policy.slos, p.policy.service, at) for p in loaded]
 
 
 def bench_recorded(runs: int, slos: int) -> int:
@@ -486,9 +478,16 @@ def bench_recorded(runs: int, slos: int) -> int:
         tsdb = work / "tsdb"
         shutil.copytree(cached_tsdb(binaries), tsdb, ignore=shutil.ignore_patterns(".complete"))
         (work / "recorded.om").write_text(recorded_openmetrics(loaded, values, at))
+        backfill = [
+            "tsdb",
+            "create-blocks-from",
+            "openmetrics",
+            "-q",
+            str(work / "recorded.om"),
+            str(work / "blocks"),
+        ]
         done = subprocess.run(
-            [binaries.promtool, "tsdb", "create-blocks-from", "openmetrics", "-q"]
-            + [str(work / "recorded.om"), str(work / "blocks")],
+            [binaries.promtool, *backfill],
             capture_output=True,
             text=True,
         )
@@ -562,7 +561,7 @@ def _recorded_report(
     med = {name: statistics.median(values) for name, values in timings.items()}
     low = {name: min(values) for name, values in timings.items()}
     lines = [
-        f"slo-gate check, raw counters vs recorded series: {slos} SLOs ({distinct} distinct recorded reads), "
+        f"slo-gate check, raw counters vs recorded series: {slos} SLOs (recorded: {distinct} queries, one per policy), "
         f"{runs} timed runs after 1 warm-up; host: {os.cpu_count()} CPUs",
         f"recorded series for every SLO written with promtool into a copy of the fixture TSDB in {built:.1f} s",
         f"--use-recorded read {recorded} of {len(rec_slos)} SLOs from recordings; budget left agrees with raw "

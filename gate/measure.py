@@ -129,12 +129,11 @@ def measure_recorded(
             continue
         plan = reads.recorded_plan(slo, service, specs, spans, at)
         prepared[index] = _Prepared(slo, spec, specs, spans, plan)
-    pieces = [dataclasses.replace(p, group=f"s{i}") for i, item in prepared.items() for p in item.plan.pieces]
-    expr = promql.join(pieces).text if pieces else ""
+    expr = _joined({i: item.plan for i, item in prepared.items()})
     answers: dict[str, list[Sample]] = {}
     problem: str | None = None
     record = QueryRecord(slo=slos[min(prepared)].name if prepared else "", expr=expr, at=at)
-    if pieces:
+    if expr:
         try:
             samples = source.instant(expr, at, tenant=tenant)
             answers = reads.group_samples(samples)
@@ -244,6 +243,21 @@ def query_failure(slo: SLO, batch: promql.Batch, exc: DataError) -> str:
     query, window and position in the policy's own text; anything else as the client said it."""
     fault = promql.locate_error(batch, exc.message)
     return exc.message if fault is None else f"SLO {slo.name}: {fault.describe()}"
+
+
+def _joined(plans: Mapping[int, reads.Plan]) -> str:
+    """One query of several SLOs' plans, each part tagged with its SLO's index (`s<index>/`)."""
+    pieces = [dataclasses.replace(p, group=f"s{i}") for i, plan in plans.items() for p in plan.pieces]
+    return promql.join(pieces).text if pieces else ""
+
+
+def recorded_query(slos: Sequence[SLO], service: str, at: float) -> str:
+    """The query `measure_recorded` sends for these SLOs (no maintenance windows), e.g. for a benchmark."""
+    plans = {}
+    for index, slo in enumerate(slos):
+        _, specs = slo_windows(slo, at)
+        plans[index] = reads.recorded_plan(slo, service, specs, reads.Spans(), at)
+    return _joined(plans)
 
 
 def measure_policies(

@@ -112,6 +112,12 @@ class Piece:
     head: str = ""
     tail: str = ""
     group: str = ""  # several SLOs in one query: the part's label is `group/kind:window`
+    # The text sets `slo_gate_part` itself, on each series it returns (several parts from one selector),
+    # with GROUP_MARK where the group's `group/` goes; it is not wrapped in sum() or label_replace.
+    labelled: bool = False
+
+
+GROUP_MARK = "<group>"
 
 
 def join(pieces: Sequence[Piece]) -> Batch:
@@ -126,6 +132,14 @@ def join(pieces: Sequence[Piece]) -> Batch:
         if texts:
             texts.append(_JOIN)
             length += len(_JOIN)
+        if piece.labelled:
+            text = piece.rendered.text.replace(GROUP_MARK, f"{piece.group}/" if piece.group else "")
+            parts.append(
+                BatchPart(piece.kind, piece.window, length, length, length + len(text), piece.rendered)
+            )
+            texts.append(text)
+            length += len(text)
+            continue
         head = _WRAP_HEAD + piece.head
         label = (
             f"{piece.group}/{piece.kind}:{piece.window.name}"
@@ -155,9 +169,16 @@ def sli_pieces(sli: SLI, windows: Sequence[WindowSpec], kinds: Sequence[str] | N
     return pieces
 
 
-def expression(kind: str, window: WindowSpec, text: str) -> Piece:
-    """A piece that is not a policy query (a recorded series): errors in it are not the policy's."""
-    return Piece(kind, window, Rendered(template=text, text=text, substitutions=()))
+def expression(kind: str, window: WindowSpec, text: str, *, labelled: bool = False) -> Piece:
+    """A piece that is not a policy query (a recorded series): errors in it are not the policy's.
+    `labelled`: the text tags its series' parts itself (see Piece.labelled)."""
+    return Piece(kind, window, Rendered(template=text, text=text, substitutions=()), labelled=labelled)
+
+
+def tagged(selector: str, part: str, source_label: str, regex: str) -> str:
+    """`selector`'s series, each tagged `slo_gate_part=<part>` where `$1` in `part` is what `regex`
+    captures of the series' `source_label` (label_replace), after the group mark."""
+    return f'label_replace({selector}, "{PART_LABEL}", "{GROUP_MARK}{part}", "{source_label}", "{regex}")'
 
 
 def batch(sli: SLI, windows: Sequence[WindowSpec], kinds: Sequence[str] | None = None) -> Batch:

@@ -105,16 +105,15 @@ def raw_plan(slo: SLO, windows: Sequence[promql.WindowSpec], spans: Spans, at: f
     return Plan("raw", batch, tuple(windows), spans, span_windows, names)
 
 
-def _ratio(window: str, selector: str) -> str:
-    """The recorded ratio; -1 where it is NaN (no traffic: its series exists, so its timestamp does)."""
-    series = f"{rec.ratio_name(window)}{selector}"
-    return f"({series} > -Inf) or (timestamp({series}) * 0 - 1)"
-
-
 def recorded_plan(
     slo: SLO, service: str, windows: Sequence[promql.WindowSpec], spans: Spans, at: float
 ) -> Plan:
-    """The recorded series of `slo` (`service`'s), with what no rule records read raw in the same query."""
+    """The recorded series of `slo` (`service`'s), with what no rule records read raw in the same query.
+
+    Four or five selectors, each tagging the series it returns: the error ratios of every recorded window
+    (`ratio:<window>`; -1 for a NaN one, whose timestamp still exists), the SLO window's event rate
+    and coverage (`rtotal:slo`, `rcoverage:slo`), the info series (`info:<fingerprint>`) and the age
+    of the newest 5m recording (`age:meta`)."""
     span_windows = _span_windows(spans, at)
     rolling = isinstance(slo.window, str)
     raw = [w for w in windows if spans.by_window.get(w.name) and w.name != SLO_WINDOW]
@@ -122,27 +121,41 @@ def recorded_plan(
         raw.insert(0, windows[0])
     pieces = promql.sli_pieces(slo.sli, [*raw, *span_windows.values()])
     raw_names = {w.name for w in raw}
-    recorded_windows = [w for w in windows if w.name not in raw_names]
-    for window in recorded_windows:
-        name = slo.window if window.name == SLO_WINDOW and isinstance(slo.window, str) else window.name
-        selector = rec.selector(service, slo.name, [(rec.WINDOW_LABEL, name)])
-        pieces.append(promql.expression("ratio", window, _ratio(name, selector)))
-        if window.name == SLO_WINDOW:
-            pieces.append(promql.expression("rate", window, f"{rec.total_rate_name(name)}{selector}"))
-            pieces.append(promql.expression("coverage", window, f"{rec.coverage_name(name)}{selector}"))
     base = rec.selector(service, slo.name)
-    short = rec.selector(service, slo.name, [(rec.WINDOW_LABEL, rec.SHORT_WINDOW)])
+    labels = base[1:-1]
+    names = "|".join(dict.fromkeys(_series_window(slo, w) for w in windows if w.name not in raw_names))
     meta = promql.WindowSpec("meta", "0s", 0.0)
-    info = base[:-1] + f',{rec.SLI_LABEL}="{rec.fingerprint(slo)}"}}'
-    pieces += [
-        promql.expression("info", meta, f"{rec.INFO}{info}"),
-        promql.expression("infos", meta, f"count({rec.INFO}{base})"),
-        promql.expression("age", meta, f"time() - timestamp({rec.TOTAL_RATE}{short})"),
+    ratios = f'{{__name__=~"slo:sli_error:ratio_rate({names})",{labels}}}'
+    tagged = [
+        promql.tagged(
+            f"({ratios} > -Inf) or (timestamp({ratios}) * 0 - 1)", "ratio:$1", rec.WINDOW_LABEL, "(.+)"
+        ),
+        promql.tagged(f"{rec.INFO}{base}", "info:$1", rec.SLI_LABEL, "(.+)"),
+        promql.tagged(
+            f"time() - timestamp({rec.TOTAL_RATE}{rec.selector(service, slo.name, [(rec.WINDOW_LABEL, rec.SHORT_WINDOW)])})",
+            "age:meta",
+            "",
+            "",
+        ),
     ]
+    if rolling and SLO_WINDOW not in raw_names:
+        assert isinstance(slo.window, str)
+        totals = f"{rec.total_rate_name(slo.window)}|{rec.coverage_name(slo.window)}"
+        window = f'{rec.WINDOW_LABEL}="{slo.window}"'
+        series = f'{{__name__=~"{totals}",{labels},{window}}}'
+        tagged.append(promql.tagged(series, "r$1:slo", "__name__", "slo:sli_(total|coverage):.+"))
+    pieces += [promql.expression("recorded", meta, text, labelled=True) for text in tagged]
     batch = promql.join(pieces)
     return Plan(
         "recorded", batch, tuple(windows), spans, span_windows, tuple(raw_names), service, tuple(pieces)
     )
+
+
+def _series_window(slo: SLO, window: promql.WindowSpec) -> str:
+    """The window a recorded series of `window` is labelled with (the SLO window by its duration)."""
+    if window.name == SLO_WINDOW and isinstance(slo.window, str):
+        return slo.window
+    return window.name
 
 
 SpanEvents = dict[tuple[float, float], tuple[float, float]]  # (start, end) -> (bad, total) events
@@ -173,22 +186,22 @@ def _values(samples: Sequence[Sample]) -> dict[str, float]:
 def _check_recorded(slo: SLO, plan: Plan, values: Mapping[str, float]) -> None:
     """Fallback when the recordings cannot stand in for the queries (see the module)."""
     where = f"{rec.SERVICE_LABEL}={plan.service!r}, {rec.SLO_LABEL}={slo.name!r}"
-    interval = values.get("info:meta")
+    interval = values.get(f"info:{rec.fingerprint(slo)}")
     if interval is None:
-        if values.get("infos:meta"):
+        if any(key.startswith("info:") for key in values):
             raise Fallback(
                 f"the recorded series of {where} were generated from another definition of this SLO "
                 "(its queries or window changed since `slo-gate rules` ran): regenerate the rules"
             )
         raise Fallback(f"no recorded series for {where}: load the rules `slo-gate rules` writes")
     absent = [
-        rec.ratio_name(slo.window if w.name == SLO_WINDOW and isinstance(slo.window, str) else w.name)
+        rec.ratio_name(_series_window(slo, w))
         for w in plan.windows
-        if w.name not in plan.raw_windows and values.get(f"ratio:{w.name}") is None
+        if w.name not in plan.raw_windows and values.get(f"ratio:{_series_window(slo, w)}") is None
     ]
     if absent:
-        names = ", ".join(dict.fromkeys(absent))
-        raise Fallback(f"{len(set(absent))} recorded error ratios of {where} are absent: {names}")
+        names = list(dict.fromkeys(absent))
+        raise Fallback(f"{len(names)} recorded error ratios of {where} are absent: {', '.join(names)}")
     age = values.get("age:meta")
     if age is None:
         raise Fallback(f"{rec.TOTAL_RATE} of {where} is absent")
@@ -197,8 +210,8 @@ def _check_recorded(slo: SLO, plan: Plan, values: Mapping[str, float]) -> None:
             f"the recorded series of {where} are stale: the newest is {age:.0f}s old "
             f"(the rules run every {interval:.0f}s)"
         )
-    coverage = values.get(f"coverage:{SLO_WINDOW}")
     if isinstance(slo.window, str) and SLO_WINDOW not in plan.raw_windows:
+        coverage = values.get(f"rcoverage:{SLO_WINDOW}")
         if coverage is None:
             raise Fallback(f"{rec.coverage_name(slo.window)} of {where} is absent")
         if coverage < rec.MIN_COVERAGE:
@@ -210,9 +223,9 @@ def _check_recorded(slo: SLO, plan: Plan, values: Mapping[str, float]) -> None:
 
 
 def _recorded_counts(
-    window: promql.WindowSpec, values: Mapping[str, float], per_second: bool
+    slo: SLO, window: promql.WindowSpec, values: Mapping[str, float], per_second: bool
 ) -> WindowCounts:
-    ratio = values.get(f"ratio:{window.name}")
+    ratio = values.get(f"ratio:{_series_window(slo, window)}")
     if ratio == -1:  # the series exists but is NaN: no traffic over the window
         ratio = None
     if window.name != SLO_WINDOW:
@@ -221,7 +234,7 @@ def _recorded_counts(
         return WindowCounts(
             window=window.name, seconds=window.seconds, bad=_clamped(ratio, window), total=1.0
         )
-    rate = values.get(f"rate:{SLO_WINDOW}")
+    rate = values.get(f"rtotal:{SLO_WINDOW}")
     if rate is None:
         raise Fallback(f"{rec.total_rate_name(window.duration)} is absent")
     if not math.isfinite(rate) or rate < 0:
@@ -263,7 +276,7 @@ def read(slo: SLO, plan: Plan, samples: Sequence[Sample], span_events: SpanEvent
         _check_recorded(slo, plan, values)
         for window in plan.windows:
             if window.name not in plan.raw_windows:
-                counts[window.name] = _recorded_counts(window, values, per_second)
+                counts[window.name] = _recorded_counts(slo, window, values, per_second)
     before = counts.get(SLO_WINDOW)
     for window in plan.windows:
         spans = plan.spans.by_window.get(window.name, ())
