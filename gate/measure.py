@@ -114,9 +114,10 @@ class _Prepared:
 def measure_recorded(
     slos: Sequence[SLO], service: str, source: MetricsSource, at: float, tenant: str | None
 ) -> list[SLOBudget]:
-    """Several recorded SLOs of one policy from one query (their plans joined, each part tagged with
-    its SLO); an SLO whose recordings cannot stand in is then read raw on its own, with the reason.
-    The joined query is recorded with the first SLO (the audit log keeps it once; replay sends it again)."""
+    """Several recorded SLOs of one policy from one query (the service's recorded series selected once,
+    each SLO's raw parts tagged with its name); an SLO whose recordings cannot stand in is then read raw
+    on its own, with the reason. The joined query is recorded with the first SLO (the audit log keeps it
+    once; replay sends it again)."""
     results: dict[int, SLOBudget] = {}
     prepared: dict[int, _Prepared] = {}
     for index, slo in enumerate(slos):
@@ -127,16 +128,15 @@ def measure_recorded(
         except ValueError as exc:
             results[index] = budget.inconclusive(spec, f"SLO {slo.name}: {exc}")
             continue
-        plan = reads.recorded_plan(slo, service, specs, spans, at)
+        plan = reads.recorded_plan(slo, service, specs, spans, at, selectors=False)
         prepared[index] = _Prepared(slo, spec, specs, spans, plan)
-    expr = _joined({i: item.plan for i, item in prepared.items()})
-    answers: dict[str, list[Sample]] = {}
+    expr = _joined(service, [item.plan for item in prepared.values()])
+    samples: list[Sample] = []
     problem: str | None = None
     record = QueryRecord(slo=slos[min(prepared)].name if prepared else "", expr=expr, at=at)
     if expr:
         try:
             samples = source.instant(expr, at, tenant=tenant)
-            answers = reads.group_samples(samples)
             record = record.model_copy(update={"samples": samples})
         except DataError as exc:
             problem = f"the recorded series could not be read: {exc.message}"
@@ -148,7 +148,7 @@ def measure_recorded(
         fallback = problem
         if problem is None:
             try:
-                reading = reads.read(item.slo, item.plan, answers.get(f"s{index}", []))
+                reading = reads.read(item.slo, item.plan, samples)
             except reads.Fallback as exc:
                 fallback = exc.reason
             except DataError as exc:
@@ -160,6 +160,30 @@ def measure_recorded(
             item.slo, item.spec, item.specs, item.spans, source, at, tenant, queries, fallback
         )
     return [results[i] for i in range(len(slos))]
+
+
+def _joined(service: str, plans: Sequence[reads.Plan]) -> str:
+    """One query of several SLOs' plans: their raw parts, and the service's recorded series once."""
+    if not plans:
+        return ""
+    reading = [(slo, plan.windows, plan.raw_windows) for slo, plan in zip(_slos(plans), plans, strict=True)]
+    pieces = [piece for plan in plans for piece in plan.pieces]
+    return promql.join([*pieces, *reads.recorded_selectors(service, reading)]).text
+
+
+def _slos(plans: Sequence[reads.Plan]) -> list[SLO]:
+    slos = [plan.slo for plan in plans]
+    assert all(slo is not None for slo in slos)  # recorded plans name their SLO
+    return [slo for slo in slos if slo is not None]
+
+
+def recorded_query(slos: Sequence[SLO], service: str, at: float) -> str:
+    """The query `measure_recorded` sends for these SLOs (no maintenance windows), e.g. for a benchmark."""
+    plans = []
+    for slo in slos:
+        _, specs = slo_windows(slo, at)
+        plans.append(reads.recorded_plan(slo, service, specs, reads.Spans(), at, selectors=False))
+    return _joined(service, plans)
 
 
 @dataclass(frozen=True)
@@ -243,21 +267,6 @@ def query_failure(slo: SLO, batch: promql.Batch, exc: DataError) -> str:
     query, window and position in the policy's own text; anything else as the client said it."""
     fault = promql.locate_error(batch, exc.message)
     return exc.message if fault is None else f"SLO {slo.name}: {fault.describe()}"
-
-
-def _joined(plans: Mapping[int, reads.Plan]) -> str:
-    """One query of several SLOs' plans, each part tagged with its SLO's index (`s<index>/`)."""
-    pieces = [dataclasses.replace(p, group=f"s{i}") for i, plan in plans.items() for p in plan.pieces]
-    return promql.join(pieces).text if pieces else ""
-
-
-def recorded_query(slos: Sequence[SLO], service: str, at: float) -> str:
-    """The query `measure_recorded` sends for these SLOs (no maintenance windows), e.g. for a benchmark."""
-    plans = {}
-    for index, slo in enumerate(slos):
-        _, specs = slo_windows(slo, at)
-        plans[index] = reads.recorded_plan(slo, service, specs, reads.Spans(), at)
-    return _joined(plans)
 
 
 def measure_policies(

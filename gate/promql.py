@@ -25,6 +25,7 @@ from gate.promql_text import render as render_mapped
 
 PART_LABEL = "slo_gate_part"
 _SAFE_WINDOW = re.compile(r"[a-z0-9]+")
+_SAFE_GROUP = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")  # an SLO name
 QUERY_FIELDS = {"bad": "error_query", "good": "good_query", "total": "total_query"}
 # Prometheus' parse error position: `LINE:COL: parse error: MSG` (2.x, 3.x, Thanos, Mimir) or the
 # older `parse error at char N: MSG`. Bounded digit runs keep the search linear on any message.
@@ -126,8 +127,8 @@ def join(pieces: Sequence[Piece]) -> Batch:
     parts: list[BatchPart] = []
     length = 0
     for piece in pieces:
-        names = (piece.window.name, piece.kind, *([piece.group] if piece.group else []))
-        if not all(_SAFE_WINDOW.fullmatch(name) for name in names):
+        names_ok = _SAFE_WINDOW.fullmatch(piece.window.name) and _SAFE_WINDOW.fullmatch(piece.kind)
+        if not names_ok or (piece.group and not _SAFE_GROUP.fullmatch(piece.group)):
             raise ValueError(f"part {piece.group}/{piece.kind}:{piece.window.name} is not a safe label value")
         if texts:
             texts.append(_JOIN)
@@ -175,10 +176,15 @@ def expression(kind: str, window: WindowSpec, text: str, *, labelled: bool = Fal
     return Piece(kind, window, Rendered(template=text, text=text, substitutions=()), labelled=labelled)
 
 
-def tagged(selector: str, part: str, source_label: str, regex: str) -> str:
-    """`selector`'s series, each tagged `slo_gate_part=<part>` where `$1` in `part` is what `regex`
-    captures of the series' `source_label` (label_replace), after the group mark."""
-    return f'label_replace({selector}, "{PART_LABEL}", "{GROUP_MARK}{part}", "{source_label}", "{regex}")'
+def tagged(selector: str, part: str, source_label: str, regex: str, group_label: str = "") -> str:
+    """`selector`'s series, each tagged `slo_gate_part=<part>` where `$1`/`$2` in `part` are what `regex`
+    captures of the series' `source_label` (label_replace). With `group_label`, the part is prefixed
+    with that label's value and a `/` (label_join): one selector serves several SLOs of a query."""
+    if not group_label:
+        return f'label_replace({selector}, "{PART_LABEL}", "{GROUP_MARK}{part}", "{source_label}", "{regex}")'
+    scratch = f"{PART_LABEL}_kind"
+    replaced = f'label_replace({selector}, "{scratch}", "{part}", "{source_label}", "{regex}")'
+    return f'label_join({replaced}, "{PART_LABEL}", "/", "{group_label}", "{scratch}")'
 
 
 def batch(sli: SLI, windows: Sequence[WindowSpec], kinds: Sequence[str] | None = None) -> Batch:

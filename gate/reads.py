@@ -22,6 +22,7 @@ No I/O: measure.py sends the plans and hands the answers back here.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -96,6 +97,7 @@ class Plan:
     raw_windows: tuple[str, ...]  # windows read from the policy's queries (all of them in raw mode)
     service: str = ""
     pieces: tuple[promql.Piece, ...] = ()  # what `batch` joins (to join several SLOs' into one query)
+    slo: SLO | None = None
 
 
 def raw_plan(slo: SLO, windows: Sequence[promql.WindowSpec], spans: Spans, at: float) -> Plan:
@@ -106,49 +108,69 @@ def raw_plan(slo: SLO, windows: Sequence[promql.WindowSpec], spans: Spans, at: f
 
 
 def recorded_plan(
-    slo: SLO, service: str, windows: Sequence[promql.WindowSpec], spans: Spans, at: float
+    slo: SLO,
+    service: str,
+    windows: Sequence[promql.WindowSpec],
+    spans: Spans,
+    at: float,
+    *,
+    selectors: bool = True,
 ) -> Plan:
     """The recorded series of `slo` (`service`'s), with what no rule records read raw in the same query.
-
-    Four or five selectors, each tagging the series it returns: the error ratios of every recorded window
-    (`ratio:<window>`; -1 for a NaN one, whose timestamp still exists), the SLO window's event rate
-    and coverage (`rtotal:slo`, `rcoverage:slo`), the info series (`info:<fingerprint>`) and the age
-    of the newest 5m recording (`age:meta`)."""
+    Every part is tagged with the SLO's name (`<slo>/<part>`). `selectors=False` leaves out the recorded
+    selectors, for a query that reads several SLOs of the service (`recorded_selectors`)."""
     span_windows = _span_windows(spans, at)
     rolling = isinstance(slo.window, str)
     raw = [w for w in windows if spans.by_window.get(w.name) and w.name != SLO_WINDOW]
     if not rolling:
         raw.insert(0, windows[0])
     pieces = promql.sli_pieces(slo.sli, [*raw, *span_windows.values()])
+    pieces = [dataclasses.replace(piece, group=slo.name) for piece in pieces]
     raw_names = {w.name for w in raw}
-    base = rec.selector(service, slo.name)
-    labels = base[1:-1]
-    names = "|".join(dict.fromkeys(_series_window(slo, w) for w in windows if w.name not in raw_names))
-    meta = promql.WindowSpec("meta", "0s", 0.0)
-    ratios = f'{{__name__=~"slo:sli_error:ratio_rate({names})",{labels}}}'
-    tagged = [
-        promql.tagged(
-            f"({ratios} > -Inf) or (timestamp({ratios}) * 0 - 1)", "ratio:$1", rec.WINDOW_LABEL, "(.+)"
-        ),
-        promql.tagged(f"{rec.INFO}{base}", "info:$1", rec.SLI_LABEL, "(.+)"),
-        promql.tagged(
-            f"time() - timestamp({rec.TOTAL_RATE}{rec.selector(service, slo.name, [(rec.WINDOW_LABEL, rec.SHORT_WINDOW)])})",
-            "age:meta",
-            "",
-            "",
-        ),
-    ]
-    if rolling and SLO_WINDOW not in raw_names:
-        assert isinstance(slo.window, str)
-        totals = f"{rec.total_rate_name(slo.window)}|{rec.coverage_name(slo.window)}"
-        window = f'{rec.WINDOW_LABEL}="{slo.window}"'
-        series = f'{{__name__=~"{totals}",{labels},{window}}}'
-        tagged.append(promql.tagged(series, "r$1:slo", "__name__", "slo:sli_(total|coverage):.+"))
-    pieces += [promql.expression("recorded", meta, text, labelled=True) for text in tagged]
+    if selectors:
+        pieces += recorded_selectors(service, [(slo, tuple(windows), tuple(raw_names))])
     batch = promql.join(pieces)
     return Plan(
-        "recorded", batch, tuple(windows), spans, span_windows, tuple(raw_names), service, tuple(pieces)
+        "recorded", batch, tuple(windows), spans, span_windows, tuple(raw_names), service, tuple(pieces), slo
     )
+
+
+ReadWindows = tuple[SLO, Sequence[promql.WindowSpec], Sequence[str]]  # an SLO, its windows, those read raw
+
+
+def recorded_selectors(service: str, slos: Sequence[ReadWindows]) -> list[promql.Piece]:
+    """Four or five selectors reading the recorded series of every SLO in `slos` (all of `service`),
+    each series tagged `<slo>/<part>` from its own labels: the error ratios of the recorded windows
+    (`ratio:<window>`; -1 for a NaN one, whose timestamp still exists), the rolling SLO windows' event
+    rate and coverage (`rtotal:<window>`, `rcoverage:<window>`), the info series
+    (`info:<fingerprint>`) and the age of the newest 5m recording (`age:meta`). One SLO is selected by
+    its name; several by a regex of their names (`recording.selectors`)."""
+    labels = rec.selectors(service, [slo.name for slo, _, _ in slos])
+    inner = labels[1:-1]
+    ratio_windows = dict.fromkeys(
+        _series_window(slo, w) for slo, windows, raw in slos for w in windows if w.name not in raw
+    )
+    totals = dict.fromkeys(
+        slo.window for slo, _, raw in slos if isinstance(slo.window, str) and SLO_WINDOW not in raw
+    )
+    group = rec.SLO_LABEL
+    ratios = f'{{__name__=~"slo:sli_error:ratio_rate({"|".join(ratio_windows)})",{inner}}}'
+    short = f'{rec.TOTAL_RATE}{{{inner},{rec.WINDOW_LABEL}="{rec.SHORT_WINDOW}"}}'
+    texts = [
+        promql.tagged(
+            f"({ratios} > -Inf) or (timestamp({ratios}) * 0 - 1)", "ratio:$1", rec.WINDOW_LABEL, "(.+)", group
+        ),
+        promql.tagged(f"{rec.INFO}{labels}", "info:$1", rec.SLI_LABEL, "(.+)", group),
+        promql.tagged(f"time() - timestamp({short})", "age:meta", "", "", group),
+    ]
+    if totals:
+        names = "|".join(f"{rec.total_rate_name(w)}|{rec.coverage_name(w)}" for w in totals)
+        series = f'{{__name__=~"{names}",{inner}}}'
+        texts.append(
+            promql.tagged(series, "r$1:$2", "__name__", "slo:sli_(total|coverage):(?:rate|ratio)(.+)", group)
+        )
+    meta = promql.WindowSpec("meta", "0s", 0.0)
+    return [promql.expression("recorded", meta, text, labelled=True) for text in texts]
 
 
 def _series_window(slo: SLO, window: promql.WindowSpec) -> str:
@@ -211,7 +233,7 @@ def _check_recorded(slo: SLO, plan: Plan, values: Mapping[str, float]) -> None:
             f"(the rules run every {interval:.0f}s)"
         )
     if isinstance(slo.window, str) and SLO_WINDOW not in plan.raw_windows:
-        coverage = values.get(f"rcoverage:{SLO_WINDOW}")
+        coverage = values.get(f"rcoverage:{slo.window}")
         if coverage is None:
             raise Fallback(f"{rec.coverage_name(slo.window)} of {where} is absent")
         if coverage < rec.MIN_COVERAGE:
@@ -234,7 +256,7 @@ def _recorded_counts(
         return WindowCounts(
             window=window.name, seconds=window.seconds, bad=_clamped(ratio, window), total=1.0
         )
-    rate = values.get(f"rtotal:{SLO_WINDOW}")
+    rate = values.get(f"rtotal:{_series_window(slo, window)}")
     if rate is None:
         raise Fallback(f"{rec.total_rate_name(window.duration)} is absent")
     if not math.isfinite(rate) or rate < 0:
@@ -261,6 +283,8 @@ def read(slo: SLO, plan: Plan, samples: Sequence[Sample], span_events: SpanEvent
     `span_events`: the events of the excluded spans when they were read apart (a range of points);
     otherwise they are in the plan's own answer.
     """
+    if plan.mode == "recorded":  # its parts are tagged `<slo>/`, and the answer may hold other SLOs'
+        samples = group_samples(samples).get(slo.name, [])
     values = _values(samples)
     per_second = not promql.uses_increase(slo.sli.total_query)
     raw_windows = [w for w in plan.windows if w.name in plan.raw_windows]

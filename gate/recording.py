@@ -45,6 +45,8 @@ __all__ = [
     "fingerprint",
     "ratio_name",
     "selector",
+    "selectors",
+    "slo_names",
     "total_rate_name",
 ]
 
@@ -95,6 +97,29 @@ def selector(service: str, slo: str, extra: Sequence[tuple[str, str]] = ()) -> s
         if not _VALUE.fullmatch(value) or not re.fullmatch(r"[a-z_]+", name):
             raise ValueError(f"{name}={value!r} cannot be part of a selector")
     return "{" + ",".join(f'{name}="{value}"' for name, value in pairs) + "}"
+
+
+def selectors(service: str, slos: Sequence[str]) -> str:
+    """`{slo_gate_service="s",slo_gate_slo=~"a|b"}` for several SLOs of a service (`selector` for one);
+    `slo_names` reads the names back."""
+    if len(slos) == 1:
+        return selector(service, slos[0])
+    for name in slos:
+        selector(service, name)  # the same validation
+    pattern = "|".join(name.replace(".", "\\\\.") for name in slos)
+    return f'{{{SERVICE_LABEL}="{service}",{SLO_LABEL}=~"{pattern}"}}'
+
+
+_NAMES = re.compile(r'slo_gate_slo(=~?)"([A-Za-z0-9_.\\|-]{1,20000})"')
+
+
+def slo_names(expr: str) -> set[str]:
+    """The SLO names a query's `selector`/`selectors` name (what a recorded read read)."""
+    found: set[str] = set()
+    for operator, value in _NAMES.findall(expr):
+        names = value.split("|") if operator == "=~" else [value]
+        found.update(name.replace("\\\\.", ".") for name in names)
+    return found
 
 
 def fingerprint(slo: SLO) -> str:

@@ -65,13 +65,13 @@ def _recorded_as_run(loaded: LoadedPolicy, record: DecisionRecord) -> LoadedPoli
     queries it holds show which (a recorded read names the info series and the SLO)."""
     from gate import recording
 
-    texts = [q.expr for q in record.queries if recording.INFO in q.expr]
-    if not texts:
+    names: set[str] = set()
+    for query in record.queries:
+        if recording.INFO in query.expr:
+            names |= recording.slo_names(query.expr)
+    if not names:
         return loaded
-    slos = [
-        slo.with_recorded() if any(f'{recording.SLO_LABEL}="{slo.name}"' in t for t in texts) else slo
-        for slo in loaded.policy.slos
-    ]
+    slos = [slo.with_recorded() if slo.name in names else slo for slo in loaded.policy.slos]
     return loaded.model_copy(update={"policy": loaded.policy.model_copy(update={"slos": slos})})
 
 
