@@ -131,13 +131,14 @@ def measure_recorded(
         plan = reads.recorded_plan(slo, service, specs, spans, at, selectors=False)
         prepared[index] = _Prepared(slo, spec, specs, spans, plan)
     expr = _joined(service, [item.plan for item in prepared.values()])
-    samples: list[Sample] = []
+    groups: dict[str, list[Sample]] = {}
     problem: str | None = None
     record = QueryRecord(slo=slos[min(prepared)].name if prepared else "", expr=expr, at=at)
     if expr:
         try:
             samples = source.instant(expr, at, tenant=tenant)
             record = record.model_copy(update={"samples": samples})
+            groups = reads.group_samples(samples)
         except DataError as exc:
             problem = f"the recorded series could not be read: {exc.message}"
             record = record.model_copy(update={"error": exc.message})
@@ -148,7 +149,7 @@ def measure_recorded(
         fallback = problem
         if problem is None:
             try:
-                reading = reads.read(item.slo, item.plan, samples)
+                reading = reads.read(item.slo, item.plan, groups.get(item.slo.name, []), grouped=True)
             except reads.Fallback as exc:
                 fallback = exc.reason
             except DataError as exc:

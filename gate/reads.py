@@ -276,14 +276,22 @@ def _clamped(ratio: float, window: promql.WindowSpec) -> float:
     return min(max(ratio, 0.0), 1.0)
 
 
-def read(slo: SLO, plan: Plan, samples: Sequence[Sample], span_events: SpanEvents | None = None) -> Reading:
+def read(
+    slo: SLO,
+    plan: Plan,
+    samples: Sequence[Sample],
+    span_events: SpanEvents | None = None,
+    *,
+    grouped: bool = False,
+) -> Reading:
     """The plan's answer as counts with excluded events taken out. DataError for garbage (the SLO is
     inconclusive); Fallback when recorded series cannot stand in (read raw instead).
 
     `span_events`: the events of the excluded spans when they were read apart (a range of points);
-    otherwise they are in the plan's own answer.
+    otherwise they are in the plan's own answer. `grouped`: the samples are this SLO's share of a
+    recorded answer already (`group_samples`).
     """
-    if plan.mode == "recorded":  # its parts are tagged `<slo>/`, and the answer may hold other SLOs'
+    if plan.mode == "recorded" and not grouped:  # parts are tagged `<slo>/`; other SLOs' may be there
         samples = group_samples(samples).get(slo.name, [])
     values = _values(samples)
     per_second = not promql.uses_increase(slo.sli.total_query)
@@ -318,7 +326,8 @@ def group_samples(samples: Sequence[Sample]) -> dict[str, list[Sample]]:
         if not slash:
             raise DataError(f"a series came back without a group in its {promql.PART_LABEL} label")
         labels = {**sample.labels, promql.PART_LABEL: part}
-        out.setdefault(group, []).append(Sample(labels=labels, value=sample.value))
+        # the answer was validated when it was read: no second validation for a relabelled copy
+        out.setdefault(group, []).append(Sample.model_construct(labels=labels, value=sample.value))
     return out
 
 

@@ -375,10 +375,11 @@ def test_the_window_is_a_ratio_of_sums_not_an_average_of_ratios(prometheus: Fixt
     """On the uneven-traffic scenario (days 100 req/s at 0.01 %, nights 1 req/s at 5 %): the exported SLO
     window sums the 5m error and event rates (here as a subquery at 5m steps, over the gate's own data)
     and lands on the gate's ratio of sums; averaging the 5m ratios, Sloth's default, is ~42x off."""
-    group = slo_group("uneven", slo_policy(**{
-        "error_query": 'sum(rate(http_requests_total{job="uneven",code=~"5.."}[{{.window}}]))',
-        "total_query": 'sum(rate(http_requests_total{job="uneven"}[{{.window}}]))',
-    }).slos[0], RuleOptions())  # fmt: skip
+    policy = slo_policy(
+        error_query='sum(rate(http_requests_total{job="uneven",code=~"5.."}[{{.window}}]))',
+        total_query='sum(rate(http_requests_total{job="uneven"}[{{.window}}]))',
+    )
+    group = slo_group("uneven", policy.slos[0], RuleOptions())
     exprs = {r.record: r.expr for r in group.rules if r.record}
     errors, events = exprs["slo:sli_error:rate5m"], exprs["slo:sli_total:rate5m"]
     ours = prometheus.query_value(f"sum_over_time(({errors})[30d:5m]) / sum_over_time(({events})[30d:5m])")

@@ -301,7 +301,7 @@ def test_a_policys_recorded_slos_share_one_query(client: PrometheusClient, at: f
     """fast's five SLOs: one query reads them all; the 30d one (recordings cover 2 of 30 days) is then
     read raw on its own; every figure is what measuring the SLO alone gives."""
     counting = Counting(client)
-    [budgets] = measure_policies([policy("fast")], PreferRecorded(counting), at, concurrency=1)  # type: ignore[arg-type]
+    [budgets] = measure_policies([policy("fast")], PreferRecorded(counting), at, concurrency=1)
     shared = counting.sent[0]
     assert len(counting.sent) == 2
     # the service's recorded series selected once (four tagged selectors), the calendar periods raw
