@@ -269,6 +269,21 @@ def test_each_refusal_names_line_field_why_and_what_to_do(tmp_path: Path, text: 
     assert any(line.startswith(expected) for line in shown), shown
 
 
+@pytest.mark.parametrize(
+    ("data", "foreign"),
+    [
+        (b"-" + b" " * 60000 + b"x", False),  # a line the version pattern could backtrack on: linear
+        (b"#\n" * 30000, False),
+        (b"---\n- apiVersion: 'openslo/v1'  # objects\n", True),
+        (b"description: |\n  version: prometheus/v2\n", False),
+    ],
+)
+def test_which_files_are_specs(data: bytes, foreign: bool) -> None:
+    from gate.importers.convert import is_foreign
+
+    assert is_foreign(data) is foreign
+
+
 def test_hostile_specs_are_read_like_policies(tmp_path: Path) -> None:
     """The same strict YAML: aliases, tags and duplicate keys are refused, in every document."""
     spec = tmp_path / "f.yaml"

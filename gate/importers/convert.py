@@ -27,8 +27,9 @@ from gate.policy_yaml import LineMap, parse_yaml_documents, sort_errors
 __all__ = ["Imported", "Overlay", "convert_file", "is_foreign"]
 
 # The version line of a spec this module reads, anywhere in the file (a list item or a later document).
+# Linear: no two adjacent parts can match the same characters (indentation, then `- `, then the key).
 _FOREIGN = re.compile(
-    r"(?m)^(?:-[ \t]+)?[ \t]*(?:apiVersion|version)[ \t]*:[ \t]*[\"']?"
+    r"(?m)^[ \t]*(?:-[ \t]+)?(?:apiVersion|version)[ \t]*:[ \t]*[\"']?"
     r"(prometheus/v1|sloth\.slok\.dev/v1|openslo/v1alpha|openslo/v1|pyrra\.dev/v1alpha1)[\"']?[ \t]*(?:#.*)?$"
 )
 FORMATS = {
