@@ -19,6 +19,7 @@ from gate.prometheus import PrometheusClient, PrometheusSettings
 from gate.times import iso, parse_time
 from tests.promfixture.scenarios import DAY, END_TIME, HOUR, MINUTE, SCENARIOS
 from tests.promfixture.server import FixturePrometheus
+from tests.promfixture.victoria import FixtureVictoriaMetrics
 from tests.support.cli import run_cli
 
 SUNDAY_2AM = parse_time("2026-09-06T02:00:00Z")  # a Sunday
@@ -287,3 +288,23 @@ def test_reports_show_each_window_and_its_cost(prometheus: FixturePrometheus, tm
     assert slo["exclusions"][0]["budget_cost"] > 0.07
     markdown = run_cli(*args, "--format", "markdown").output
     assert "_availability: excluded 2026-10-20T10:00:00Z → 12:00:00Z \\(planned failover\\)" in markdown
+
+
+def test_victoriametrics_answers_the_pinned_windows_alike(
+    client: PrometheusClient, victoriametrics: FixtureVictoriaMetrics
+) -> None:
+    """The `@`-pinned subqueries of maintenance windows run on the second backend too, to the same figures
+    (the fixture's samples sit on every window edge, so neither backend extrapolates)."""
+    slo = search_policy(FAILOVER, NIGHTLY).slos[0]
+    on_prometheus = measure_slo(slo, client, END_TIME, None)
+    with PrometheusClient(PrometheusSettings(url=victoriametrics.url)) as vm:
+        on_vm = measure_slo(slo, vm, END_TIME, None)
+    assert on_vm.status == "ok" and on_vm.alert == on_prometheus.alert
+    assert on_vm.budget_remaining == pytest.approx(on_prometheus.budget_remaining, rel=1e-6)
+    assert [(e.start, e.end) for e in on_vm.exclusions] == [
+        (e.start, e.end) for e in on_prometheus.exclusions
+    ]
+    for mine, theirs in zip(on_vm.exclusions, on_prometheus.exclusions, strict=True):
+        assert mine.bad == pytest.approx(theirs.bad, rel=1e-6) and mine.total == pytest.approx(
+            theirs.total, rel=1e-6
+        )
