@@ -4,6 +4,13 @@ All queries of a run use the same evaluation time, so the numbers in one report 
 A failed query makes its SLO inconclusive with the reason; when Prometheus placed a parse error in the
 batch, the reason names the SLO, the query (error/good/total), the window and the position in the
 policy's own text (`promql.locate_error`), and the query record keeps the server's own words.
+
+What to ask and how to read the answer is gate/reads.py's: SLOs read from recorded series (policy
+`sli.recorded`, or the run's `--use-recorded` through `metrics.PreferRecorded`) share one query per
+policy and fall back to their raw queries, with the reason, one by one; an SLO knows its service and
+its policy's maintenance windows (`SLO.context`), whose events every figure here leaves out. The
+signatures of `measure_slo`, `measure_policies` and `measure_over` are unchanged: callers get all of
+this from the SLOs they pass.
 """
 
 from __future__ import annotations

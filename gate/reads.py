@@ -7,15 +7,16 @@ every window with the excluded events taken out, and the events of each excluded
 - Raw: the policy's own queries over every window (gate/promql.py), plus, for each excluded span, the
   same queries over that span, pinned to its end with `@`.
 - Recorded: the series `slo-gate rules` records (gate/recording.py): the burn-window ratios, the SLO
-  window's ratio, event rate and coverage, and the info series naming the definition they record.
-  A window that overlaps a maintenance window, and a calendar SLO window (which no rule records), are
+  window's ratio, event rate and coverage, and the info series naming the definition they record,
+  read by a few selectors that serve every SLO of a policy at once (`recorded_selectors`; each series
+  is tagged `<slo>/<part>`, and so is every raw part of a recorded plan). A window that overlaps a maintenance window, and a calendar SLO window (which no rule records), are
   read raw in the same query. The answer is refused with the reason (`Fallback`, and the caller reads
   raw instead) when the info series is absent or names another definition, a series is missing, the
   newest recording is older than 2.5 evaluation intervals, or the recordings cover less than
   `recording.MIN_COVERAGE` of the SLO window. A recorded ratio is NaN where its window had no traffic:
   the query reads such a ratio as -1 (its series' timestamp exists), which means no burn rate.
 
-`group_samples` splits the answer to several SLOs' plans joined into one query (`promql.Piece.group`).
+`group_samples` splits such an answer per SLO (`promql.Piece.group`).
 
 No I/O: measure.py sends the plans and hands the answers back here.
 """
@@ -35,7 +36,19 @@ from gate.errors import DataError
 from gate.models import Sample, WindowCounts
 from gate.policy import SLO
 
-__all__ = ["Fallback", "Plan", "Reading", "exclusion_spans", "raw_plan", "read", "recorded_plan"]
+__all__ = [
+    "Fallback",
+    "Plan",
+    "Reading",
+    "exclusion_spans",
+    "group_samples",
+    "raw_plan",
+    "read",
+    "recorded_plan",
+    "recorded_selectors",
+    "span_counts",
+    "span_plan",
+]
 
 STALE_INTERVALS = 2.5  # the newest recording may be this many evaluation intervals old
 _RATIO_SLACK = 0.01  # a recorded ratio this far outside [0, 1] is garbage, not rounding
