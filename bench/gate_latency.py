@@ -1,9 +1,16 @@
-"""How long `slo-gate check` takes for 100 SLOs against a real Prometheus, next to a naive and a floor.
+"""How long `slo-gate check` takes for N SLOs (default 100) against a real Prometheus, next to a naive and a floor.
 
 Run from the repository root:
 
     .venv/bin/python bench/gate_latency.py            # 7 timed runs each (after one warm-up)
     .venv/bin/python bench/gate_latency.py --runs 3   # quicker
+    .venv/bin/python bench/gate_latency.py --slos 1000 --recorded   # raw vs recorded series (see below)
+
+With --recorded, the Prometheus also holds the series `slo-gate rules` records for every SLO (their
+values at the evaluation time, taken from the raw queries of the SLO's scenario job, written with
+`promtool tsdb create-blocks-from openmetrics` into a copy of the fixture's TSDB), and the bench times,
+side by side: the gate reading raw counters, the gate with --use-recorded, and each one's floor as a
+whole process (the same batched queries sent by a Python process with httpx and 4 threads).
 
 It starts the test fixture Prometheus (tests/promfixture), writes 20 policy files x 5 SLOs into a temp
 dir and times:
@@ -58,16 +65,16 @@ TARGET_HELP_SECONDS = 0.150
 # ---- policies ---------------------------------------------------------------------------------
 
 
-def write_policies(folder: Path) -> None:
-    """20 policies x 5 SLOs. Every SLO's query text is unique: a no-op matcher `bench!="sNNN"` (the
-    label does not exist, so it matches every series) makes 100 distinct queries with identical
+def write_policies(folder: Path, slos: int = POLICIES * SLOS_PER_POLICY) -> None:
+    """slos/5 policies x 5 SLOs. Every SLO's query text is unique: a no-op matcher `bench!="sNNNN"` (the
+    label does not exist, so it matches every series) makes distinct queries with identical
     semantics; objectives vary too (they do not enter the query text)."""
-    for p in range(POLICIES):
+    for p in range(max(1, slos // SLOS_PER_POLICY)):
         slos = []
         for s in range(SLOS_PER_POLICY):
             k = p * SLOS_PER_POLICY + s
             job = JOBS[k % len(JOBS)]
-            tag = f'bench!="s{k:03d}"'
+            tag = f'bench!="s{k:04d}"'
             slos.append(
                 {
                     "name": f"avail-{s}",
@@ -83,12 +90,12 @@ def write_policies(folder: Path) -> None:
             )
         policy = {
             "apiVersion": "slo-gate/v1",
-            "service": f"bench-{p:02d}",
+            "service": f"bench-{p:03d}",
             "slos": slos,
             "gate": {"mode": "advisory", "on_inconclusive": "warn"},
             "audit": {"branch": ""},
         }
-        (folder / f"bench-{p:02d}.yaml").write_text(yaml.safe_dump(policy, sort_keys=False), encoding="utf-8")
+        (folder / f"bench-{p:03d}.yaml").write_text(yaml.safe_dump(policy, sort_keys=False), encoding="utf-8")
 
 
 # ---- naive evaluator (runs as its own process: --naive) ------------------------------------------
@@ -226,7 +233,7 @@ def sanity(gate_json: str, naive_json: str) -> str:
     )
 
 
-def bench(runs: int, help_runs: int) -> int:
+def bench(runs: int, help_runs: int, slos: int = POLICIES * SLOS_PER_POLICY) -> int:
     sys.path.insert(0, str(ROOT))
     from gate.measure import slo_query
     from gate.policy_load import load_policies
@@ -236,7 +243,7 @@ def bench(runs: int, help_runs: int) -> int:
     with tempfile.TemporaryDirectory(prefix="slo-gate-bench-") as tmp, running_fixture_prometheus() as prom:
         policy_dir = Path(tmp) / "policies"
         policy_dir.mkdir()
-        write_policies(policy_dir)
+        write_policies(policy_dir, slos)
         empty_diff = Path(tmp) / "empty.diff"
         empty_diff.write_text("")
         at = str(int(prom.end_time))
@@ -325,8 +332,8 @@ def bench(runs: int, help_runs: int) -> int:
     print(f"{'':52}{'median s':>10}{'min s':>10}")
     rows = [
         ("gate    slo-gate check (whole process)", gate_med, gate_min),
-        ("naive   1600 sequential queries (whole process)", naive_med, naive_min),
-        (f"floor   100 batched, {FLOOR_THREADS} threads (in-process)", floor_med, floor_min),
+        (f"naive   {len(queries) * 16} sequential queries (whole process)", naive_med, naive_min),
+        (f"floor   {len(queries)} batched, {FLOOR_THREADS} threads (in-process)", floor_med, floor_min),
         ("floor + python -c pass", fs_med, fs_min),
         (f"floor   as a whole process (python, httpx, {FLOOR_THREADS} threads)", floorp_med, floorp_min),
         ("python -c pass", start_med, start_min),
@@ -376,6 +383,208 @@ def bench(runs: int, help_runs: int) -> int:
     return 0
 
 
+# ---- recorded series (--recorded) ---------------------------------------------------------------
+
+RECORDED_SAMPLES = 10  # one per minute up to the evaluation time: fresh, as if the rules had just run
+TARGET_RECORDED_SECONDS = 2.0
+TARGET_RECORDED_FLOOR = 1.3
+
+
+def _job_values(url: str, at: float) -> dict[str, dict[str, float]]:
+    """Per scenario job: the error ratio over every window and the event rates the rules would record."""
+    out: dict[str, dict[str, float]] = {}
+    with httpx.Client(timeout=120) as client:
+
+        def value(expr: str) -> float:
+            body = client.post(f"{url}/api/v1/query", data={"query": expr, "time": repr(at)}).json()
+            return float(body["data"]["result"][0]["value"][1])
+
+        for job in JOBS:
+            err = f'sum(rate(http_requests_total{{job="{job}",code=~"5.."}}[{{w}}]))'
+            tot = f'sum(rate(http_requests_total{{job="{job}"}}[{{w}}]))'
+            values = {}
+            for window in (*BURN_WINDOWS, "30d"):
+                e, t = err.replace("{w}", window), tot.replace("{w}", window)
+                values[f"ratio:{window}"] = value(f"({e} or vector(0)) / {t}")
+            values["rate:30d"] = value(tot.replace("{w}", "30d"))
+            values["rate:5m"] = value(tot.replace("{w}", "5m"))
+            out[job] = values
+    return out
+
+
+def recorded_openmetrics(loaded: Sequence[Any], values: dict[str, dict[str, float]], at: int) -> str:
+    """The recorded series of every SLO (gate/recording.py's names and labels), as OpenMetrics."""
+    from gate import recording as rec
+
+    families: dict[str, list[str]] = {}
+
+    def add(name: str, labels: dict[str, str], value: float) -> None:
+        body = ",".join(f'{k}="{v}"' for k, v in labels.items())
+        for k in reversed(range(RECORDED_SAMPLES)):  # oldest first
+            families.setdefault(name, []).append(f"{name}{{{body}}} {value!r} {at - 60 * k}")
+
+    for policy in loaded:
+        for slo in policy.policy.slos:
+            job = next(j for j in JOBS if f'job="{j}"' in slo.sli.total_query)
+            base = {rec.SERVICE_LABEL: policy.policy.service, rec.SLO_LABEL: slo.name}
+            job_values = values[job]
+            for window in (*BURN_WINDOWS, "30d"):
+                add(rec.ratio_name(window), base | {rec.WINDOW_LABEL: window}, job_values[f"ratio:{window}"])
+            add(rec.total_rate_name("30d"), base | {rec.WINDOW_LABEL: "30d"}, job_values["rate:30d"])
+            add(rec.coverage_name("30d"), base | {rec.WINDOW_LABEL: "30d"}, 1.0)
+            add(rec.TOTAL_RATE, base | {rec.WINDOW_LABEL: "5m"}, job_values["rate:5m"])
+            info = base | {
+                rec.SLI_LABEL: rec.fingerprint(slo),
+                rec.WINDOW_LABEL: "30d",
+                rec.OBJECTIVE_LABEL: "x",
+            }
+            add(rec.INFO, info, 60.0)
+    lines = []
+    for name, samples in families.items():
+        lines.append(f"# TYPE {name} unknown")
+        lines += samples
+    return "\n".join(lines) + "\n# EOF\n"
+
+
+def recorded_queries(loaded: Sequence[Any], at: float) -> list[str]:
+    """The recorded reads the gate sends: one query per policy, all its SLOs' recorded series."""
+    from gate.measure import recorded_query
+
+    return [recorded_query(p.policy.slos, p.policy.service, at) for p in loaded]
+
+
+def bench_recorded(runs: int, slos: int) -> int:
+    """Raw counters vs recorded series, side by side, for `slos` SLOs: the gate and each one's floor."""
+    sys.path.insert(0, str(ROOT))
+    import shutil
+
+    from gate.measure import slo_query
+    from gate.policy_load import load_policies
+    from tests.promfixture.recorded import _start_serving
+    from tests.promfixture.server import _stop, cached_tsdb, find_binaries, running_fixture_prometheus
+
+    gate_bin = str(Path(sys.executable).parent / "slo-gate")
+    binaries = find_binaries()
+    with tempfile.TemporaryDirectory(prefix="slo-gate-bench-") as tmp:
+        work = Path(tmp)
+        policy_dir = work / "policies"
+        policy_dir.mkdir()
+        write_policies(policy_dir, slos)
+        loaded = load_policies([policy_dir])
+        with running_fixture_prometheus() as raw_prom:
+            at = int(raw_prom.end_time)
+            values = _job_values(raw_prom.url, at)
+        started = time.perf_counter()
+        tsdb = work / "tsdb"
+        shutil.copytree(cached_tsdb(binaries), tsdb, ignore=shutil.ignore_patterns(".complete"))
+        (work / "recorded.om").write_text(recorded_openmetrics(loaded, values, at))
+        backfill = [
+            "tsdb",
+            "create-blocks-from",
+            "openmetrics",
+            "-q",
+            str(work / "recorded.om"),
+            str(work / "blocks"),
+        ]
+        done = subprocess.run(
+            [binaries.promtool, *backfill],
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode != 0:
+            print(f"promtool could not write the recorded series: {done.stderr[-2000:]}")
+            return 1
+        for block in (work / "blocks").iterdir():
+            shutil.move(str(block), tsdb / block.name)
+        proc, url, _ = _start_serving(binaries.prometheus, tsdb, work)
+        built = time.perf_counter() - started
+        try:
+            empty_diff = work / "empty.diff"
+            empty_diff.write_text("")
+            common = [gate_bin, "check", "--policy", str(policy_dir), "--diff", str(empty_diff), "--no-llm"]
+            common += ["--format", "json", "--prometheus-url", url, "--at", str(at)]
+            raw_queries = [slo_query(slo, float(at)) for p in loaded for slo in p.policy.slos]
+            rec_queries = recorded_queries(loaded, float(at))
+            files = {}
+            for name, queries in (("raw", raw_queries), ("recorded", rec_queries)):
+                files[name] = work / f"{name}.json"
+                files[name].write_text(json.dumps(queries), encoding="utf-8")
+
+            def floor_argv(name: str) -> list[str]:
+                return [
+                    sys.executable, str(Path(__file__).resolve()), "--floor-process", "--queries", str(files[name]),
+                    "--prometheus-url", url, "--at", str(at),
+                ]  # fmt: skip
+
+            measures: dict[str, list[str]] = {
+                "gate raw": common,
+                "gate recorded": [*common, "--use-recorded"],
+                "floor raw": floor_argv("raw"),
+                "floor recorded": floor_argv("recorded"),
+            }
+            outputs = {}
+            for name in ("gate raw", "gate recorded"):  # warm-up, and what each computed
+                done = subprocess.run(
+                    measures[name], cwd=ROOT, env=clean_env(), capture_output=True, text=True
+                )
+                if not done.stdout.lstrip().startswith("{"):
+                    print(f"{name} failed (exit {done.returncode}):\n{done.stderr[-3000:]}")
+                    return 1
+                outputs[name] = json.loads(done.stdout)
+            for name in ("floor raw", "floor recorded"):
+                subprocess.run(measures[name], cwd=ROOT, env=clean_env(), check=True, capture_output=True)
+            timings: dict[str, list[float]] = {name: [] for name in measures}
+            for _ in range(runs):
+                for name, argv in measures.items():
+                    timings[name].append(time_process(argv))
+        finally:
+            _stop(proc)
+    print(_recorded_report(slos, len(set(rec_queries)), outputs, timings, built, runs))
+    return 0
+
+
+def _recorded_report(
+    slos: int,
+    distinct: int,
+    outputs: dict[str, Any],
+    timings: dict[str, list[float]],
+    built: float,
+    runs: int,
+) -> str:
+    raw_slos = [s for svc in outputs["gate raw"]["services"] for s in svc["slos"]]
+    rec_slos = [s for svc in outputs["gate recorded"]["services"] for s in svc["slos"]]
+    recorded = sum(1 for s in rec_slos if s.get("read_from") == "recorded")
+    worst = max(
+        abs(a["budget_remaining"] - b["budget_remaining"]) for a, b in zip(raw_slos, rec_slos, strict=True)
+    )
+    same_alerts = all(a["alert"] == b["alert"] for a, b in zip(raw_slos, rec_slos, strict=True))
+    med = {name: statistics.median(values) for name, values in timings.items()}
+    low = {name: min(values) for name, values in timings.items()}
+    lines = [
+        f"slo-gate check, raw counters vs recorded series: {slos} SLOs (recorded: {distinct} queries, one per policy), "
+        f"{runs} timed runs after 1 warm-up; host: {os.cpu_count()} CPUs",
+        f"recorded series for every SLO written with promtool into a copy of the fixture TSDB in {built:.1f} s",
+        f"--use-recorded read {recorded} of {len(rec_slos)} SLOs from recordings; budget left agrees with raw "
+        f"within {worst:.2g}; alerts {'identical' if same_alerts else 'DIFFER'}",
+        "",
+        f"{'':44}{'median s':>10}{'min s':>10}",
+    ]
+    for name in ("gate raw", "floor raw", "gate recorded", "floor recorded"):
+        label = {"gate raw": "gate, raw counters (whole process)", "floor raw": "floor, raw batched queries (process)",
+                 "gate recorded": "gate --use-recorded (whole process)",
+                 "floor recorded": "floor, recorded batched reads (process)"}[name]  # fmt: skip
+        lines.append(f"{label:44}{med[name]:10.3f}{low[name]:10.3f}")
+    ratio = med["gate recorded"] / med["floor recorded"]
+    lines += [
+        "",
+        f"{'gate recorded (median)':36}{med['gate recorded']:8.3f}s{'<= 2.00s':>12}  "
+        f"{verdict(med['gate recorded'] <= TARGET_RECORDED_SECONDS)}",
+        f"{'gate recorded / floor recorded':36}{ratio:8.2f} {'<= 1.30':>12}  {verdict(ratio <= TARGET_RECORDED_FLOOR)}",
+        f"{'info: gate raw / gate recorded':36}{med['gate raw'] / med['gate recorded']:8.2f}",
+    ]
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--runs", type=int, default=7, help="timed runs of gate, naive and floor (default 7)")
@@ -386,12 +595,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--policy", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--prometheus-url", help=argparse.SUPPRESS)
     parser.add_argument("--at", help=argparse.SUPPRESS)
+    parser.add_argument("--slos", type=int, default=100, help="SLOs to gate (5 per policy; default 100)")
+    parser.add_argument(
+        "--recorded", action="store_true", help="time raw counters vs recorded series (`--use-recorded`)"
+    )
     args = parser.parse_args(argv)
     if args.naive:
         return naive_main(args.policy, args.prometheus_url, args.at)
     if args.floor_process:
         return floor_process_main(args.queries, args.prometheus_url, args.at)
-    return bench(max(1, args.runs), max(1, args.help_runs))
+    if args.recorded:
+        return bench_recorded(max(1, args.runs), max(5, args.slos))
+    return bench(max(1, args.runs), max(1, args.help_runs), max(5, args.slos))
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from gate.errors import GateError, UsageError
 from gate.github import actions
 from gate.models import GateRun, Override
 from gate.policy import LoadedPolicy
-from gate.policy_load import GitTree, discover, load_policy_sources, read_sources
+from gate.policy_load import GitTree, discover, load_policy_sources, read_gate_defaults, read_sources
 
 if TYPE_CHECKING:
     from gate.github.api import GitHubClient
@@ -59,14 +59,18 @@ def base_policies(commit: str, paths: Sequence[str], *, cwd: str | None) -> list
             )
     tree = GitTree(commit, cwd)
     try:
+        # The --gate-defaults of imported specs comes from the base too (absent there: the defaults).
+        overlay = read_gate_defaults(tree)
         # A path missing at the base is no error: the PR may be the one adding it.
         files, _missing = discover(paths, tree)
+        if overlay is not None:
+            files = [f for f in files if tree.identity(f) != tree.identity(overlay.path)]
         sources, errors = read_sources(files, tree)
     except git.GitUnavailable as exc:
         raise UsageError(f"{exc}; git is needed to read the policies at the PR's base") from None
     if not sources and not errors:
         return None
-    return load_policy_sources(sources, errors)
+    return load_policy_sources(sources, errors, overlay=overlay)
 
 
 @dataclass

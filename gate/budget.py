@@ -94,6 +94,8 @@ def error_ratio(counts: WindowCounts) -> float | None:
     """bad/total over the window; None when there was no traffic to judge."""
     if counts.total is None or counts.total <= 0:
         return None
+    if counts.ratio is not None:
+        return counts.ratio
     return (counts.bad or 0.0) / counts.total
 
 

@@ -227,17 +227,21 @@ class Runtime:
     @contextmanager
     def metrics(self, settings: MetricsSettings) -> Iterator[MetricsSession]:
         """The run's metrics session; with --record-snapshot, every answer is saved when it succeeds."""
+        from gate.metrics import PreferRecorded
+
         source, label, snapshot_at = self.metrics_source(settings)
         at = settings.at if settings.at is not None else snapshot_at
+        if settings.use_recorded:
+            label += ", recorded series first"
         if at is None:
             at = self.clock()
         if settings.record_snapshot is None:
-            yield MetricsSession(source, label, at)
+            yield MetricsSession(PreferRecorded(source) if settings.use_recorded else source, label, at)
             return
         from gate.metrics import RecordingSource
 
         recorder = RecordingSource(source)
-        yield MetricsSession(recorder, label, at)
+        yield MetricsSession(PreferRecorded(recorder) if settings.use_recorded else recorder, label, at)
         try:
             recorder.save(
                 settings.record_snapshot, note=f"recorded by slo-gate {__version__} with --record-snapshot"
@@ -371,15 +375,20 @@ def load_all(paths: Sequence[Path], services: Sequence[str]) -> list[LoadedPolic
 
 
 def policy_file_paths(policies: Sequence[LoadedPolicy]) -> tuple[str, ...]:
-    """Policy paths relative to the working directory, as they appear in a diff."""
-    paths = []
+    """Policy paths relative to the working directory, as they appear in a diff (with the gate-defaults
+    file of imported specs)."""
+    paths: list[str] = []
     for loaded in policies:
-        path = Path(loaded.path)
-        try:
-            rel = path.resolve().relative_to(Path.cwd().resolve())
-        except ValueError:
-            rel = path
-        paths.append(rel.as_posix())
+        for given in (loaded.path, loaded.defaults):  # an imported spec's --gate-defaults is policy too
+            if given is None:
+                continue
+            path = Path(given)
+            try:
+                rel = path.resolve().relative_to(Path.cwd().resolve())
+            except ValueError:
+                rel = path
+            if rel.as_posix() not in paths:
+                paths.append(rel.as_posix())
     return tuple(paths)
 
 

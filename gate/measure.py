@@ -4,19 +4,28 @@ All queries of a run use the same evaluation time, so the numbers in one report 
 A failed query makes its SLO inconclusive with the reason; when Prometheus placed a parse error in the
 batch, the reason names the SLO, the query (error/good/total), the window and the position in the
 policy's own text (`promql.locate_error`), and the query record keeps the server's own words.
+
+What to ask and how to read the answer is gate/reads.py's: SLOs read from recorded series (policy
+`sli.recorded`, or the run's `--use-recorded` through `metrics.PreferRecorded`) share one query per
+policy and fall back to their raw queries, with the reason, one by one; an SLO knows its service and
+its policy's maintenance windows (`SLO.context`), whose events every figure here leaves out. The
+signatures of `measure_slo`, `measure_policies` and `measure_over` are unchanged: callers get all of
+this from the SLOs they pass.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from gate import budget, promql
+from gate import budget, promql, reads
 from gate.errors import DataError
-from gate.metrics import MetricsSource
-from gate.models import BURN_WINDOWS, QueryRecord, Sample, ServiceBudget, SLOBudget, WindowCounts
+from gate.metrics import MetricsSource, prefers_recorded
+from gate.models import BURN_WINDOWS, Exclusion, QueryRecord, Sample, ServiceBudget, SLOBudget, WindowCounts
 from gate.policy import SLO, LoadedPolicy, parse_duration
 
 if TYPE_CHECKING:
@@ -39,31 +48,231 @@ def slo_query(slo: SLO, at: float) -> str:
     return promql.batch_query(slo.sli, specs)
 
 
-def measure_slo(
-    slo: SLO, source: MetricsSource, at: float, tenant: str | None, *, windows: Sequence[str] = BURN_WINDOWS
-) -> SLOBudget:
-    """The SLO at `at` as the gate measures it; `windows=()` reads the budget alone (a past budget)."""
-    window, specs = slo_windows(slo, at, windows)
-    spec = budget.SLOInput(
+def _input(slo: SLO, window: budget.SLOWindow) -> budget.SLOInput:
+    return budget.SLOInput(
         name=slo.name,
         objective=slo.objective,
         window=window,
         min_events=slo.min_events,
         events_per_second=not promql.uses_increase(slo.sli.total_query),
     )
-    batch = promql.batch(slo.sli, specs)
-    expr = batch.text
+
+
+def measure_slo(
+    slo: SLO, source: MetricsSource, at: float, tenant: str | None, *, windows: Sequence[str] = BURN_WINDOWS
+) -> SLOBudget:
+    """The SLO at `at`: one batched query (two when recorded series were asked for and cannot stand in).
+    `windows=()` reads the budget alone (a past budget, for a report's deltas).
+
+    Recorded series are read when the policy says `sli.recorded: true` or the run prefers them
+    (`--use-recorded`, gate.metrics.PreferRecorded), and the raw queries with the reason otherwise.
+    The policy's maintenance windows are left out of every window's counts (gate/reads.py).
+    """
+    window, specs = slo_windows(slo, at, windows)
+    spec = _input(slo, window)
+    try:
+        spans = reads.exclusion_spans(slo, specs, at)
+    except ValueError as exc:
+        return budget.inconclusive(spec, f"SLO {slo.name}: {exc}")
+    fallback: str | None = None
+    queries: list[QueryRecord] = []
+    if _reads_recorded(slo, source):
+        context = slo.context
+        if context is None:
+            fallback = "recorded series are named by the SLO's service, and this SLO came without its policy"
+        else:
+            plan = reads.recorded_plan(slo, context.service, specs, spans, at)
+            outcome = _send(slo, plan, source, at, tenant, spec)
+            queries.append(outcome.record)
+            if outcome.reading is not None:
+                return _finish(slo, spec, plan, outcome.reading, queries, None)
+            fallback = outcome.problem
+    return _measure_raw(slo, spec, specs, spans, source, at, tenant, queries, fallback)
+
+
+def _reads_recorded(slo: SLO, source: MetricsSource) -> bool:
+    return slo.sli.recorded or prefers_recorded(source)
+
+
+def _measure_raw(
+    slo: SLO,
+    spec: budget.SLOInput,
+    specs: Sequence[promql.WindowSpec],
+    spans: reads.Spans,
+    source: MetricsSource,
+    at: float,
+    tenant: str | None,
+    queries: list[QueryRecord],
+    fallback: str | None,
+) -> SLOBudget:
+    plan = reads.raw_plan(slo, specs, spans, at)
+    outcome = _send(slo, plan, source, at, tenant, spec)
+    queries.append(outcome.record)
+    if outcome.reading is None:
+        failed = budget.inconclusive(spec, outcome.problem or "no answer", queries)
+        return failed.model_copy(update={"read_fallback": fallback})
+    return _finish(slo, spec, plan, outcome.reading, queries, fallback)
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    slo: SLO
+    spec: budget.SLOInput
+    specs: list[promql.WindowSpec]
+    spans: reads.Spans
+    plan: reads.Plan
+
+
+def measure_recorded(
+    slos: Sequence[SLO], service: str, source: MetricsSource, at: float, tenant: str | None
+) -> list[SLOBudget]:
+    """Several recorded SLOs of one policy from one query (the service's recorded series selected once,
+    each SLO's raw parts tagged with its name); an SLO whose recordings cannot stand in is then read raw
+    on its own, with the reason. The joined query is recorded with the first SLO (the audit log keeps it
+    once; replay sends it again)."""
+    results: dict[int, SLOBudget] = {}
+    prepared: dict[int, _Prepared] = {}
+    for index, slo in enumerate(slos):
+        window, specs = slo_windows(slo, at)
+        spec = _input(slo, window)
+        try:
+            spans = reads.exclusion_spans(slo, specs, at)
+        except ValueError as exc:
+            results[index] = budget.inconclusive(spec, f"SLO {slo.name}: {exc}")
+            continue
+        plan = reads.recorded_plan(slo, service, specs, spans, at, selectors=False)
+        prepared[index] = _Prepared(slo, spec, specs, spans, plan)
+    expr = _joined(service, [item.plan for item in prepared.values()])
+    groups: dict[str, list[Sample]] = {}
+    problem: str | None = None
+    record = QueryRecord(slo=slos[min(prepared)].name if prepared else "", expr=expr, at=at)
+    if expr:
+        try:
+            samples = source.instant(expr, at, tenant=tenant)
+            record = record.model_copy(update={"samples": samples})
+            groups = reads.group_samples(samples)
+        except DataError as exc:
+            problem = f"the recorded series could not be read: {exc.message}"
+            record = record.model_copy(update={"error": exc.message})
+    first = True
+    for index, item in prepared.items():
+        queries = [record] if first else []
+        first = False
+        fallback = problem
+        if problem is None:
+            try:
+                reading = reads.read(item.slo, item.plan, groups.get(item.slo.name, []), grouped=True)
+            except reads.Fallback as exc:
+                fallback = exc.reason
+            except DataError as exc:
+                fallback = f"the recorded series cannot be trusted: {exc.message}"
+            else:
+                results[index] = _finish(item.slo, item.spec, item.plan, reading, queries, None)
+                continue
+        results[index] = _measure_raw(
+            item.slo, item.spec, item.specs, item.spans, source, at, tenant, queries, fallback
+        )
+    return [results[i] for i in range(len(slos))]
+
+
+def _joined(service: str, plans: Sequence[reads.Plan]) -> str:
+    """One query of several SLOs' plans: their raw parts, and the service's recorded series once."""
+    if not plans:
+        return ""
+    reading = [(slo, plan.windows, plan.raw_windows) for slo, plan in zip(_slos(plans), plans, strict=True)]
+    pieces = [piece for plan in plans for piece in plan.pieces]
+    return promql.join([*pieces, *reads.recorded_selectors(service, reading)]).text
+
+
+def _slos(plans: Sequence[reads.Plan]) -> list[SLO]:
+    slos = [plan.slo for plan in plans]
+    assert all(slo is not None for slo in slos)  # recorded plans name their SLO
+    return [slo for slo in slos if slo is not None]
+
+
+def recorded_query(slos: Sequence[SLO], service: str, at: float) -> str:
+    """The query `measure_recorded` sends for these SLOs (no maintenance windows), e.g. for a benchmark."""
+    plans = []
+    for slo in slos:
+        _, specs = slo_windows(slo, at)
+        plans.append(reads.recorded_plan(slo, service, specs, reads.Spans(), at, selectors=False))
+    return _joined(service, plans)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    record: QueryRecord
+    reading: reads.Reading | None = None
+    problem: str | None = None
+
+
+def _send(
+    slo: SLO, plan: reads.Plan, source: MetricsSource, at: float, tenant: str | None, spec: budget.SLOInput
+) -> _Outcome:
+    expr = plan.batch.text
+    recorded = plan.mode == "recorded"
     try:
         samples = source.instant(expr, at, tenant=tenant)
     except DataError as exc:
         record = QueryRecord(slo=slo.name, expr=expr, at=at, error=exc.message)
-        return budget.inconclusive(spec, query_failure(slo, batch, exc), [record])
+        reason = query_failure(slo, plan.batch, exc)
+        return _Outcome(
+            record, problem=f"the recorded series could not be read: {reason}" if recorded else reason
+        )
     record = QueryRecord(slo=slo.name, expr=expr, at=at, samples=samples)
     try:
-        counts = promql.parse_batch(samples, slo.sli, specs)
+        return _Outcome(record, reading=reads.read(slo, plan, samples))
+    except reads.Fallback as exc:
+        return _Outcome(record, problem=exc.reason)
     except DataError as exc:
-        return budget.inconclusive(spec, exc.message, [record.model_copy(update={"error": exc.message})])
-    return budget.evaluate_slo(spec, counts, [record])
+        record = record.model_copy(update={"error": exc.message})
+        problem = f"the recorded series cannot be trusted: {exc.message}" if recorded else exc.message
+        return _Outcome(record, problem=problem)
+
+
+def _finish(
+    slo: SLO,
+    spec: budget.SLOInput,
+    plan: reads.Plan,
+    reading: reads.Reading,
+    queries: list[QueryRecord],
+    fallback: str | None,
+) -> SLOBudget:
+    result = budget.evaluate_slo(spec, reading.counts, queries)
+    update: dict[str, object] = {"read_from": plan.mode, "read_fallback": fallback}
+    if plan.spans.merged:
+        update |= _exclusions(slo, spec, plan, reading)
+    return result.model_copy(update=update)
+
+
+def _exclusions(
+    slo: SLO, spec: budget.SLOInput, plan: reads.Plan, reading: reads.Reading
+) -> dict[str, object]:
+    """Each maintenance window in the SLO window, its events and cost, and the budget left without it."""
+    allowed = budget.error_budget(slo.objective)
+    after = reading.counts.get(budget.SLO_WINDOW)
+    scale = spec.window.measured_seconds if spec.events_per_second else 1.0
+    events_after = (after.total or 0.0) * scale if after is not None else 0.0
+    exclusions = []
+    for window in plan.spans.by_window.get(budget.SLO_WINDOW, ()):
+        bad, total = reading.span_events.get((window.start, window.end), (0.0, 0.0))
+        cost = bad / (allowed * events_after) if events_after > 0 else None
+        exclusions.append(
+            Exclusion(
+                start=window.start,
+                end=window.end,
+                reasons=list(window.reasons),
+                bad=bad,
+                total=total,
+                budget_cost=cost,
+            )
+        )
+    before = reading.before
+    ratio = budget.error_ratio(before) if before is not None else None
+    return {
+        "exclusions": exclusions,
+        "budget_remaining_unadjusted": None if ratio is None else 1.0 - ratio / allowed,
+    }
 
 
 def query_failure(slo: SLO, batch: promql.Batch, exc: DataError) -> str:
@@ -76,25 +285,42 @@ def query_failure(slo: SLO, batch: promql.Batch, exc: DataError) -> str:
 def measure_policies(
     policies: Sequence[LoadedPolicy], source: MetricsSource, at: float, *, concurrency: int = 8
 ) -> list[ServiceBudget]:
-    """Budgets for every policy, in policy order, SLOs in policy order."""
-    jobs = [(loaded, slo) for loaded in policies for slo in loaded.policy.slos]
+    """Budgets for every policy, in policy order, SLOs in policy order.
+
+    Raw SLOs are one query each; a policy's recorded SLOs share one query (`measure_recorded`)."""
+    jobs: list[tuple[LoadedPolicy, list[int], Callable[[], list[SLOBudget]]]] = []
+    for loaded in policies:
+        tenant = loaded.policy.prometheus.tenant
+        slos = loaded.policy.slos
+        recorded = [i for i, slo in enumerate(slos) if _reads_recorded(slo, source)]
+        if recorded:
+            chosen = [slos[i] for i in recorded]
+            service = loaded.policy.service
+            jobs.append(
+                (loaded, recorded, functools.partial(measure_recorded, chosen, service, source, at, tenant))
+            )
+        for index, slo in enumerate(slos):
+            if index not in recorded:
+                jobs.append((loaded, [index], functools.partial(_one, slo, source, at, tenant)))
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        futures = [
-            pool.submit(measure_slo, slo, source, at, loaded.policy.prometheus.tenant) for loaded, slo in jobs
-        ]
+        futures = [pool.submit(job) for _, _, job in jobs]
         results = [f.result() for f in futures]
-    by_policy: dict[int, list[SLOBudget]] = {}
-    for (loaded, _), result in zip(jobs, results, strict=True):
-        by_policy.setdefault(id(loaded), []).append(result)
+    by_policy: dict[int, dict[int, SLOBudget]] = {}
+    for (loaded, indices, _), found in zip(jobs, results, strict=True):
+        by_policy.setdefault(id(loaded), {}).update(zip(indices, found, strict=True))
     return [
         ServiceBudget(
             service=loaded.policy.service,
             policy=loaded.path,
             policy_sha256=loaded.sha256,
-            slos=by_policy.get(id(loaded), []),
+            slos=[by_policy[id(loaded)][i] for i in range(len(loaded.policy.slos))],
         )
         for loaded in policies
     ]
+
+
+def _one(slo: SLO, source: MetricsSource, at: float, tenant: str | None) -> list[SLOBudget]:
+    return [measure_slo(slo, source, at, tenant)]
 
 
 def budget_history(
@@ -208,6 +434,10 @@ def measure_over(
     and alerts only, as a calendar SLO's always do (it has no fixed window to slide). A step whose
     answer cannot be trusted is an inconclusive point, never a healthy one; a query that fails raises
     DataError (the caller names what it was measuring).
+
+    Like `measure_slo`: recorded series when asked for (all points read raw, with the reason, when
+    any point cannot use them, or when a maintenance window falls in the span), and maintenance
+    windows left out of every point's windows (their events read by pinned instant queries).
     """
     specs = [promql.WindowSpec(w, w, parse_duration(w)) for w in windows]
     rolling = isinstance(slo.window, str)
@@ -227,18 +457,80 @@ def measure_over(
         min_events=slo.min_events if sliding else 0,
         events_per_second=not promql.uses_increase(slo.sli.total_query),
     )
-    expr = promql.batch_query(slo.sli, specs)
-    by_time = range_samples(source, expr, start, end, step, tenant)
+    times = [start + index * step for index in range(int((end - start) // step) + 1)]
+    try:
+        spans = {t: reads.exclusion_spans(slo, specs, t) for t in times}
+    except ValueError as exc:
+        return [SLOPoint(t, budget.inconclusive(spec, f"SLO {slo.name}: {exc}")) for t in times]
+    fallback: str | None = None
+    if slo.sli.recorded or prefers_recorded(source):
+        context = slo.context
+        if context is None:
+            fallback = "recorded series are named by the SLO's service, and this SLO came without its policy"
+        elif any(s.merged for s in spans.values()):
+            fallback = "a maintenance window falls in the span: its events are read from the raw queries"
+        else:
+            plan = reads.recorded_plan(slo, context.service, specs, reads.Spans(), end)
+            try:
+                points = _points(slo, spec, plan, source, times, step, tenant, spans, {}, sliding)
+            except (reads.Fallback, DataError) as exc:
+                fallback = (
+                    exc.reason if isinstance(exc, reads.Fallback) else f"the recorded series: {exc.message}"
+                )
+            else:
+                return points
+    plan = reads.raw_plan(slo, specs, reads.Spans(), end)
+    events = _span_events(slo, source, sorted({k for s in spans.values() for k in s.pieces()}), end, tenant)
+    points = _points(slo, spec, plan, source, times, step, tenant, spans, events, sliding)
+    if fallback is not None:
+        points = [SLOPoint(p.at, p.budget.model_copy(update={"read_fallback": fallback})) for p in points]
+    return points
+
+
+_SPANS_PER_QUERY = 40
+
+
+def _span_events(
+    slo: SLO, source: RangeSource, spans: Sequence[tuple[float, float]], at: float, tenant: str | None
+) -> reads.SpanEvents:
+    """The events of every excluded span, each pinned to its end, a few dozen per instant query."""
+    events: reads.SpanEvents = {}
+    instant = getattr(source, "instant", None)
+    for index in range(0, len(spans), _SPANS_PER_QUERY):
+        if not callable(instant):
+            raise DataError("this metrics source cannot run the instant queries maintenance windows need")
+        batch, keys = reads.span_plan(slo, spans[index : index + _SPANS_PER_QUERY])
+        events |= reads.span_counts(slo, instant(batch.text, at, tenant=tenant), keys)
+    return events
+
+
+def _points(
+    slo: SLO,
+    spec: budget.SLOInput,
+    plan: reads.Plan,
+    source: RangeSource,
+    times: Sequence[float],
+    step: float,
+    tenant: str | None,
+    spans: Mapping[float, reads.Spans],
+    events: reads.SpanEvents,
+    sliding: bool,
+) -> list[SLOPoint]:
+    """Every point from range queries of `plan`; a recorded plan raises Fallback at its first bad point."""
+    by_time = range_samples(source, plan.batch.text, times[0], times[-1], step, tenant)
     points = []
-    for index in range(int((end - start) // step) + 1):
-        t = start + index * step
+    for t in times:
         samples = by_time.get(round(t, 3), [])
+        at_t = dataclasses.replace(plan, spans=spans.get(t, reads.Spans()))
         try:
-            counts = promql.parse_batch(samples, slo.sli, specs)
+            reading = reads.read(slo, at_t, samples, span_events=events)
         except DataError as exc:
+            if plan.mode == "recorded":
+                raise
             points.append(SLOPoint(t, budget.inconclusive(spec, exc.message)))
             continue
-        points.append(SLOPoint(t, _point(spec, counts, sliding)))
+        point = _point(spec, reading.counts, sliding).model_copy(update={"read_from": plan.mode})
+        points.append(SLOPoint(t, point))
     return points
 
 

@@ -13,7 +13,7 @@ import math
 import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Final, Protocol
+from typing import Any, Final, Protocol
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -60,6 +60,31 @@ def _fmt_value(value: float) -> str:
 
 class MetricsSource(Protocol):
     def instant(self, expr: str, at: float, *, tenant: str | None = None) -> list[Sample]: ...
+
+
+class PreferRecorded:
+    """A source whose SLOs are read from the series `slo-gate rules` records, where they exist and are
+    fresh (`--use-recorded`; gate/measure.py falls back to the raw queries, with the reason, per SLO).
+    Queries pass through unchanged; range queries too, when the source can run them."""
+
+    prefer_recorded = True
+
+    def __init__(self, inner: MetricsSource) -> None:
+        self._inner = inner
+
+    def instant(self, expr: str, at: float, *, tenant: str | None = None) -> list[Sample]:
+        return self._inner.instant(expr, at, tenant=tenant)
+
+    def range(self, expr: str, start: float, end: float, step: float, *, tenant: str | None = None) -> Any:
+        range_query = getattr(self._inner, "range", None)
+        if not callable(range_query):
+            raise DataError("this metrics source cannot run range queries", query=expr)
+        return range_query(expr, start, end, step, tenant=tenant)
+
+
+def prefers_recorded(source: object) -> bool:
+    """Whether the run asked for recorded series (`--use-recorded`) through this source."""
+    return bool(getattr(source, "prefer_recorded", False))
 
 
 class SnapshotEntry(BaseModel):

@@ -94,6 +94,21 @@ class WindowCounts(Frozen):
     seconds: float
     bad: float | None
     total: float | None
+    # The error ratio as read (a recorded series), kept exact: bad/total of a ratio times a total is
+    # not always that ratio again in floating point. None: bad/total.
+    ratio: float | None = None
+
+
+class Exclusion(Frozen):
+    """A maintenance window inside the SLO window: the events left out of the figures, and the share of
+    the window's budget its bad events would have spent (bad / (error budget x the window's events))."""
+
+    start: float
+    end: float
+    reasons: list[str]
+    bad: float
+    total: float
+    budget_cost: float | None = None
 
 
 class SLOBudget(Frozen):
@@ -111,6 +126,13 @@ class SLOBudget(Frozen):
     status: SLOStatus = "ok"
     reason: str | None = None
     queries: list[QueryRecord] = Field(default_factory=list)
+    # Where the figures come from: the policy's queries, or the series `slo-gate rules` records; when
+    # recorded series were asked for but could not be used, why (and the figures are raw).
+    read_from: Literal["raw", "recorded"] = "raw"
+    read_fallback: str | None = None
+    # Maintenance windows left out of the SLO window, and the budget left had they been counted.
+    exclusions: list[Exclusion] = Field(default_factory=list)
+    budget_remaining_unadjusted: float | None = None
 
 
 class ServiceBudget(Frozen):

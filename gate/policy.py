@@ -16,12 +16,15 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     TypeAdapter,
     ValidationError,
     ValidationInfo,
@@ -32,7 +35,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 from pydantic_core.core_schema import ErrorType
 
-from gate import globs, promql_syntax
+from gate import adjust, globs, promql_syntax
 from gate.models import Category, RiskLevel
 from gate.promql_text import WINDOW_TEMPLATE, find_templates, position, render
 
@@ -42,10 +45,12 @@ __all__ = [
     "SLI",
     "SLO",
     "WINDOW_TEMPLATE",
+    "Adjustment",
     "AuditConfig",
     "CalendarWindow",
     "ExpectedCost",
     "GateConfig",
+    "GateDefaults",
     "LLMConfig",
     "LoadedPolicy",
     "OverrideConfig",
@@ -54,6 +59,8 @@ __all__ = [
     "PrometheusConfig",
     "RiskConfig",
     "RiskRule",
+    "SLOContext",
+    "SLODefaults",
     "Tier",
     "check_query",
     "parse_duration",
@@ -192,11 +199,16 @@ class CalendarWindow(Strict):
 
 
 class SLI(Strict):
-    """Sloth-compatible SLI: `{{.window}}` is replaced by each window's duration."""
+    """Sloth-compatible SLI: `{{.window}}` is replaced by each window's duration.
+
+    `recorded`: read the series `slo-gate rules` records for this SLO instead of these queries (they
+    stay the definition, and the fallback when a recording is absent, stale or made from another one).
+    """
 
     error_query: str | None = None
     good_query: str | None = None
     total_query: str
+    recorded: bool = False
 
     @field_validator("error_query", "good_query", "total_query")
     @classmethod
@@ -219,6 +231,41 @@ class SLI(Strict):
         return []
 
 
+@dataclass(frozen=True)
+class SLOContext:
+    """What an SLO knows about the policy it belongs to: the service (recorded series are labelled
+    with it) and the policy's maintenance windows (their events are excluded from its figures)."""
+
+    service: str
+    adjustments: tuple[adjust.Schedule, ...] = ()
+
+
+def _window_shape(value: Any) -> Any:
+    # One clear error instead of one per union member (string / calendar mapping).
+    if isinstance(value, dict):
+        unknown = [k for k in value if k != "calendar"]
+        if unknown:
+            raise _error_at((unknown[0],), "unknown key (allowed: calendar)")
+        if "calendar" not in value:
+            raise ValueError("a calendar window needs `calendar: month` or `calendar: quarter`")
+        if value["calendar"] not in ("month", "quarter"):
+            raise _error_at(("calendar",), f"must be 'month' or 'quarter' (got {value['calendar']!r})")
+        return value
+    if not isinstance(value, str | CalendarWindow):
+        raise ValueError(
+            f"must be a Prometheus duration such as 30d, or {{calendar: month|quarter}} (got {value!r})"
+        )
+    return value
+
+
+def _window_length(value: str | CalendarWindow) -> str | CalendarWindow:
+    if isinstance(value, str):
+        seconds = parse_duration(value)
+        if seconds < 3600:
+            raise ValueError("an SLO window shorter than 1h cannot hold a meaningful budget")
+    return value
+
+
 class SLO(Strict):
     name: str
     description: str = ""
@@ -238,30 +285,12 @@ class SLO(Strict):
     @field_validator("window", mode="before")
     @classmethod
     def _window_shape(cls, value: Any) -> Any:
-        # One clear error instead of one per union member (string / calendar mapping).
-        if isinstance(value, dict):
-            unknown = [k for k in value if k != "calendar"]
-            if unknown:
-                raise _error_at((unknown[0],), "unknown key (allowed: calendar)")
-            if "calendar" not in value:
-                raise ValueError("a calendar window needs `calendar: month` or `calendar: quarter`")
-            if value["calendar"] not in ("month", "quarter"):
-                raise _error_at(("calendar",), f"must be 'month' or 'quarter' (got {value['calendar']!r})")
-            return value
-        if not isinstance(value, str | CalendarWindow):
-            raise ValueError(
-                f"must be a Prometheus duration such as 30d, or {{calendar: month|quarter}} (got {value!r})"
-            )
-        return value
+        return _window_shape(value)
 
     @field_validator("window")
     @classmethod
     def _window(cls, value: str | CalendarWindow) -> str | CalendarWindow:
-        if isinstance(value, str):
-            seconds = parse_duration(value)
-            if seconds < 3600:
-                raise ValueError("an SLO window shorter than 1h cannot hold a meaningful budget")
-        return value
+        return _window_length(value)
 
     @field_validator("breakdown")
     @classmethod
@@ -271,6 +300,9 @@ class SLO(Strict):
                 raise ValueError(f"{label!r} is not a valid Prometheus label name")
         return value
 
+    # Set by the policy that holds this SLO (see `context`); not part of the schema.
+    _context: SLOContext | None = PrivateAttr(default=None)
+
     @property
     def error_budget(self) -> float:
         return 1.0 - self.objective / 100.0
@@ -278,6 +310,18 @@ class SLO(Strict):
     @property
     def window_label(self) -> str:
         return self.window if isinstance(self.window, str) else f"calendar {self.window.calendar}"
+
+    @property
+    def context(self) -> SLOContext | None:
+        """The service and maintenance windows of the policy this SLO was validated in (None for an
+        SLO built on its own): every measuring function reads them from here, so all of them agree."""
+        return self._context
+
+    def with_recorded(self) -> SLO:
+        """This SLO reading recorded series (`sli.recorded: true`); the context is kept."""
+        if self.sli.recorded:
+            return self
+        return self.model_copy(update={"sli": self.sli.model_copy(update={"recorded": True})})
 
 
 class Tier(Strict):
@@ -420,6 +464,83 @@ class PrometheusConfig(Strict):
         return value
 
 
+_REASON_MAX = 200
+_MAX_ADJUSTMENTS = 50
+# The longest maintenance window: longer than a quarter it is no longer maintenance but a new objective.
+_MAX_ADJUSTMENT_SECONDS = 92 * 86400
+
+
+class Adjustment(Strict):
+    """A maintenance window: its events count for neither errors nor totals in budgets and burn rates.
+
+    `start` (RFC 3339 with a zone) and `duration` (a Prometheus duration) place the first window;
+    `rrule` (RFC 5545, e.g. `FREQ=WEEKLY;BYDAY=SU`) repeats it from `start`.
+    """
+
+    start: str
+    duration: str
+    rrule: str | None = None
+    reason: str
+
+    @field_validator("start", mode="before")
+    @classmethod
+    def _start_written(cls, value: Any) -> Any:
+        # YAML reads an unquoted 2026-10-04T02:00:00Z as a date-time: take it back as RFC 3339 text.
+        if isinstance(value, datetime):
+            if value.tzinfo is None:
+                raise ValueError(f"{value.isoformat()} has no timezone; add Z or an offset")
+            return value.isoformat().replace("+00:00", "Z")
+        return value
+
+    @field_validator("start")
+    @classmethod
+    def _start(cls, value: str) -> str:
+        from gate.times import parse_time
+
+        try:
+            float(value)
+        except ValueError:
+            try:
+                parse_time(value, "start")  # RFC 3339 with a zone, range-checked
+            except ValueError as exc:
+                raise ValueError(str(exc).removeprefix("start: ")) from None
+            return value
+        raise ValueError("an RFC 3339 time with a zone, e.g. 2026-10-04T02:00:00Z (not unix seconds)")
+
+    @field_validator("duration")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        seconds = parse_duration(value)
+        if not 60 <= seconds <= _MAX_ADJUSTMENT_SECONDS:
+            raise ValueError("a maintenance window lasts from 1m to 92d")
+        return value
+
+    @field_validator("reason")
+    @classmethod
+    def _reason(cls, value: str) -> str:
+        if not value.strip() or len(value) > _REASON_MAX or _CONTROL.search(value) or "\n" in value:
+            raise ValueError(f"one line of 1 to {_REASON_MAX} characters saying why (shown in reports)")
+        return value
+
+    @model_validator(mode="after")
+    def _rule(self) -> Adjustment:
+        if self.rrule is not None:
+            try:
+                adjust.check_rule(self.rrule, self.start_unix)
+            except ValueError as exc:
+                raise _error_at(("rrule",), str(exc)) from None
+        return self
+
+    @property
+    def start_unix(self) -> float:
+        from gate.times import parse_time
+
+        return parse_time(self.start, "start")
+
+    def schedule(self) -> adjust.Schedule:
+        return adjust.Schedule(self.start_unix, parse_duration(self.duration), self.reason, self.rrule)
+
+
 _BRANCH = re.compile(r"(?!.*\.\.)(?!.*//)(?!.*/\.)(?!.*@\{)[A-Za-z0-9_][A-Za-z0-9._/-]{0,199}")
 
 
@@ -450,9 +571,20 @@ class Policy(Strict):
     paths: list[str] = Field(default_factory=list)
     prometheus: PrometheusConfig = Field(default_factory=PrometheusConfig)
     slos: Annotated[list[SLO], Field(min_length=1)]
+    adjustments: list[Adjustment] = Field(default_factory=list, max_length=_MAX_ADJUSTMENTS)
     gate: GateConfig = Field(default_factory=GateConfig)
     audit: AuditConfig = Field(default_factory=AuditConfig)
     postmortem: PostmortemConfig = Field(default_factory=PostmortemConfig)
+
+    def model_post_init(self, context: Any, /) -> None:
+        # Each SLO learns its service and the policy's maintenance windows (SLO.context).
+        scope = SLOContext(self.service, tuple(a.schedule() for a in self.adjustments))
+        for slo in self.slos:
+            slo._context = scope
+
+    def with_recorded(self) -> Policy:
+        """Every SLO reading recorded series (`--use-recorded`)."""
+        return self.model_copy(update={"slos": [slo.with_recorded() for slo in self.slos]})
 
     @field_validator("paths")
     @classmethod
@@ -489,6 +621,46 @@ class Policy(Strict):
         return problems
 
 
+class SLODefaults(Strict):
+    """What a `--gate-defaults` file sets for every imported SLO whose spec does not say it itself."""
+
+    window: str | CalendarWindow | None = None
+    min_events: int | None = Field(default=None, ge=0)
+    recorded: bool | None = None
+
+    @field_validator("window", mode="before")
+    @classmethod
+    def _window_shape(cls, value: Any) -> Any:
+        return None if value is None else _window_shape(value)
+
+    @field_validator("window")
+    @classmethod
+    def _window(cls, value: str | CalendarWindow | None) -> str | CalendarWindow | None:
+        return None if value is None else _window_length(value)
+
+
+class GateDefaults(Strict):
+    """A `--gate-defaults` file: the slo-gate settings an imported Sloth, OpenSLO or Pyrra spec lacks.
+
+    Every key is optional; a key given here replaces the built-in default in each policy imported
+    with it. `slo_defaults` fills in what a spec leaves open (Sloth has no window: 30d otherwise).
+    """
+
+    api_version: Literal["slo-gate/v1"] | None = Field(default=None, alias="apiVersion")
+    kind: Literal["GateDefaults"] | None = None
+    paths: list[str] | None = None
+    prometheus: PrometheusConfig | None = None
+    adjustments: list[Adjustment] | None = Field(default=None, max_length=_MAX_ADJUSTMENTS)
+    gate: GateConfig | None = None
+    audit: AuditConfig | None = None
+    slo_defaults: SLODefaults | None = None
+
+    @field_validator("paths")
+    @classmethod
+    def _paths(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else _check_globs(value)
+
+
 class LoadedPolicy(BaseModel):
     """A validated policy and where it came from (path and sha256 of the exact bytes read)."""
 
@@ -497,8 +669,15 @@ class LoadedPolicy(BaseModel):
     policy: Policy
     path: str
     sha256: str
-    # The exact text read (UTF-8): the audit log keeps it so a decision can be replayed offline.
+    # The exact text read (UTF-8): the audit log keeps it so a decision can be replayed offline. For a
+    # Sloth/OpenSLO/Pyrra file it is the slo-gate policy it was converted to (sha256 is that text's).
     source: str = Field(default="", repr=False)
+    # The --gate-defaults file merged into an imported spec, if any (a change to it is a policy change).
+    defaults: str | None = None
+
+    def with_recorded(self) -> LoadedPolicy:
+        """This policy with every SLO reading recorded series (the run's `--use-recorded`)."""
+        return self.model_copy(update={"policy": self.policy.with_recorded()})
 
     def with_mode(self, mode: Literal["enforce", "advisory"]) -> LoadedPolicy:
         """This policy with `gate.mode` replaced (the run's `--mode` override); the text is unchanged."""

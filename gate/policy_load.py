@@ -11,6 +11,10 @@
 - `load_policies(paths, tree)`: discover, read and validate; `load_policy_sources(sources)` validates
   (display path, bytes) pairs. Both collect every error in every file before raising `PolicyErrors`
   (each `FILE:LINE: field: message`); two files declaring the same `service` are an error naming both.
+- A Sloth, OpenSLO or Pyrra file is read through gate/importers (one policy per service it holds),
+  with the `--gate-defaults` overlay: the file named by `gate_defaults_file(path)` for the command's
+  duration, read from the same tree as the policies (a pull request's base commit included) and never
+  taken for a policy itself. An imported policy's `source` is the slo-gate YAML it converts to.
 
 Never: reads more than `MAX_POLICY_BYTES` + 1 bytes of a file, follows a policy's content anywhere
 (no includes), or parses more text locating one file's PromQL errors than one `ParseBudget` allows.
@@ -20,15 +24,17 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path, PurePosixPath
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import ValidationError
 
 from gate import git, promql_syntax
 from gate.errors import PolicyError, PolicyErrors
-from gate.policy import API_VERSION, PROMQL_BUDGET, LoadedPolicy, Policy
+from gate.policy import API_VERSION, PROMQL_BUDGET, GateDefaults, LoadedPolicy, Policy
 from gate.policy_yaml import (
     MAX_POLICY_BYTES,
     LineMap,
@@ -40,6 +46,9 @@ from gate.policy_yaml import (
     validation_errors,
 )
 
+if TYPE_CHECKING:
+    from gate.importers.convert import Overlay
+
 __all__ = [
     "MAX_POLICY_BYTES",
     "POLICY_SUFFIXES",
@@ -48,12 +57,14 @@ __all__ = [
     "PolicyTree",
     "discover",
     "discover_policy_files",
+    "gate_defaults_file",
     "is_hidden",
     "is_policy_file",
     "load_policies",
     "load_policy_bytes",
     "load_policy_file",
     "load_policy_sources",
+    "read_gate_defaults",
     "read_sources",
     "validate_policy_data",
 ]
@@ -254,6 +265,63 @@ def validate_policy_data(raw: Mapping[str, Any], lines: LineMap, path: str) -> P
     return policy
 
 
+# ---- the --gate-defaults overlay of imported specs ------------------------------------------------
+
+_GATE_DEFAULTS: ContextVar[str | None] = ContextVar("slo_gate_gate_defaults", default=None)
+
+
+@contextmanager
+def gate_defaults_file(path: str | Path | None) -> Iterator[None]:
+    """Within the block, imported specs take their gate settings from the file at `path` (the
+    `--gate-defaults` option; every command that loads policies honours it)."""
+    token = _GATE_DEFAULTS.set(None if path is None else str(path))
+    try:
+        yield
+    finally:
+        _GATE_DEFAULTS.reset(token)
+
+
+def read_gate_defaults(tree: PolicyTree) -> Overlay | None:
+    """The overlay named by `gate_defaults_file`, read from `tree` and validated; None when none is
+    named, or when a commit (a PR's base) does not hold it yet: the built-in defaults then apply."""
+    from gate.importers.convert import Overlay
+
+    path = _GATE_DEFAULTS.get()
+    if path is None:
+        return None
+    if not isinstance(tree, LocalTree) and tree.kind(path) == "missing":
+        return None
+    data = tree.read(path)
+    parsed = parse_yaml(data, path)
+    try:
+        defaults = GateDefaults.model_validate(
+            parsed.data, context={PROMQL_BUDGET: promql_syntax.ParseBudget()}
+        )
+    except ValidationError as exc:
+        raise PolicyErrors(validation_errors(exc, path, parsed.lines, GateDefaults)) from None
+    return Overlay(defaults, path, hashlib.sha256(data).hexdigest())
+
+
+def _load_all(data: bytes, path: str, overlay: Overlay | None) -> list[tuple[LoadedPolicy, LineMap]]:
+    """One slo-gate policy file, or every policy a Sloth/OpenSLO/Pyrra file converts to."""
+    from gate.importers.convert import convert_file, is_foreign
+
+    if not is_foreign(data):
+        return [_load(data, path)]
+    out = []
+    for imported in convert_file(data, path, overlay):
+        text = imported.text.encode("utf-8")
+        loaded = LoadedPolicy(
+            policy=imported.policy,
+            path=path,
+            sha256=hashlib.sha256(text).hexdigest(),
+            source=imported.text,
+            defaults=overlay.path if overlay is not None else None,
+        )
+        out.append((loaded, imported.lines))
+    return out
+
+
 def _load(data: bytes, path: str) -> tuple[LoadedPolicy, LineMap]:
     parsed = parse_yaml(data, path)
     policy = validate_policy_data(parsed.data, parsed.lines, path)
@@ -282,40 +350,59 @@ def load_policies(paths: Sequence[Path | str], tree: PolicyTree | None = None) -
     if not paths:
         raise PolicyErrors([PolicyError("policy paths", None, "", "none given")])
     source = tree or LocalTree()
+    overlay = read_gate_defaults(source)
     files, errors = discover(paths, source)
+    if overlay is not None:  # the overlay may sit in a policy folder: it is not a policy
+        files = [f for f in files if source.identity(f) != source.identity(overlay.path)]
     sources, unread = read_sources(files, source)
-    return load_policy_sources(sources, [*errors, *unread])
+    return load_policy_sources(sources, [*errors, *unread], overlay=overlay)
 
 
 def load_policy_sources(
-    sources: Sequence[tuple[str, bytes]], errors: Sequence[PolicyError] = ()
+    sources: Sequence[tuple[str, bytes]],
+    errors: Sequence[PolicyError] = (),
+    *,
+    overlay: Overlay | None = None,
 ) -> list[LoadedPolicy]:
-    """Load policies given as (display path, bytes), e.g. read from a git commit; one service per policy."""
+    """Load policies given as (display path, bytes), e.g. read from a git commit; one service per policy.
+    `overlay`: the gate settings of imported specs (read_gate_defaults)."""
     found_errors = list(errors)
     loaded: list[LoadedPolicy] = []
     first: dict[str, tuple[LoadedPolicy, int | None]] = {}
     for path, data in sources:
         try:
-            policy, lines = _load(data, path)
+            policies = _load_all(data, path, overlay)
         except PolicyErrors as exc:
             found_errors.extend(exc.errors)
             continue
-        service = policy.policy.service
-        line = line_for(lines, ("service",))
-        if service in first:
-            other, other_line = first[service]
-            where = f"{other.path}:{other_line}" if other_line is not None else other.path
-            found_errors.append(
-                PolicyError(
-                    policy.path,
-                    line,
-                    field_name(("service",)),
-                    f"service {service!r} is also defined in {where}; each service needs exactly one policy",
-                )
-            )
-            continue
-        first[service] = (policy, line)
-        loaded.append(policy)
+        for policy, lines in policies:
+            _add(policy, lines, loaded, first, found_errors)
     if found_errors:
         raise PolicyErrors(found_errors)
     return loaded
+
+
+def _add(
+    policy: LoadedPolicy,
+    lines: LineMap,
+    loaded: list[LoadedPolicy],
+    first: dict[str, tuple[LoadedPolicy, int | None]],
+    found_errors: list[PolicyError],
+) -> None:
+    """Keep `policy` unless its service is already taken (an error naming both files)."""
+    service = policy.policy.service
+    line = line_for(lines, ("service",))
+    if service in first:
+        other, other_line = first[service]
+        where = f"{other.path}:{other_line}" if other_line is not None else other.path
+        found_errors.append(
+            PolicyError(
+                policy.path,
+                line,
+                field_name(("service",)),
+                f"service {service!r} is also defined in {where}; each service needs exactly one policy",
+            )
+        )
+        return
+    first[service] = (policy, line)
+    loaded.append(policy)

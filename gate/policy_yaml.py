@@ -1,5 +1,8 @@
 """Safe YAML for policy files: plain data plus the line of every node, and file:line validation errors.
 
+`parse_yaml_documents` reads files that hold several documents (Sloth, OpenSLO and Pyrra specs) with
+the same rules, each document with its own line map.
+
 The loader is a `yaml.SafeLoader` subclass that composes the node tree and builds plain dicts, lists and
 scalars itself, rejecting what a reviewed policy file never needs and an attacker might use: anchors,
 aliases and merge keys (`&a`, `*a`, `<<`), every explicit tag (`!!python/...`, `!custom`, even `!!str`),
@@ -289,6 +292,72 @@ def parse_yaml(data: bytes, path: str) -> ParsedYAML:
         raise PolicyErrors(sort_errors(errors))
     assert isinstance(built, dict)
     return ParsedYAML(data=built, lines=builder.lines)
+
+
+MAX_DOCUMENTS = 100
+
+
+def parse_yaml_documents(data: bytes, path: str) -> list[ParsedYAML]:
+    """Every document of a file that may hold several (Kubernetes-style specs: `---`, or a top-level
+    list of objects), each as plain data with its own line map; the same strictness as `parse_yaml`
+    (no anchors, aliases, tags, duplicate keys; UTF-8; at most MAX_POLICY_BYTES), every problem at once.
+    A document that is a list contributes each of its items (which must be mappings)."""
+    if len(data) > MAX_POLICY_BYTES:
+        raise PolicyErrors([too_large(path, len(data))])
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise PolicyErrors(
+            [PolicyError(path, line, "", f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save it as UTF-8")]
+        ) from None
+    errors: list[PolicyError] = []
+    documents: list[ParsedYAML] = []
+    try:
+        loader = _PolicyLoader(text)
+    except yaml.reader.ReaderError as exc:
+        raise PolicyErrors([_reader_error(path, text, exc)]) from None
+    try:
+        roots: list[yaml.Node] = []
+        try:
+            while loader.check_node():
+                node = loader.compose_document()
+                if node is not None:
+                    roots.append(node)
+                if len(roots) > MAX_DOCUMENTS:
+                    errors.append(PolicyError(path, None, "", f"more than {MAX_DOCUMENTS} YAML documents"))
+                    break
+        except yaml.reader.ReaderError as exc:
+            raise PolicyErrors([_reader_error(path, text, exc)]) from None
+        except yaml.MarkedYAMLError as exc:
+            errors.append(_syntax_error(path, exc))
+        except _TooDeep as exc:
+            errors.append(PolicyError(path, exc.line, "", f"nested more than {MAX_DEPTH} levels deep"))
+        errors.extend(PolicyError(path, line, field, message) for line, field, message in loader.problems)
+        for root in roots:
+            items = root.value if isinstance(root, yaml.SequenceNode) else [root]
+            for item in items:
+                if not isinstance(item, yaml.MappingNode):
+                    errors.append(
+                        PolicyError(
+                            path,
+                            item.start_mark.line + 1,
+                            "",
+                            "expected a mapping (an object with apiVersion)",
+                        )
+                    )
+                    continue
+                builder = _Builder(loader)
+                built = builder.build(item, ())
+                errors.extend(PolicyError(path, ln, f, m) for ln, f, m in builder.problems)
+                documents.append(ParsedYAML(data=built, lines=builder.lines))
+    finally:
+        loader.dispose()
+    if errors:
+        raise PolicyErrors(sort_errors(errors))
+    if not documents:
+        raise PolicyErrors([PolicyError(path, 1, "", "the file is empty")])
+    return documents
 
 
 def _reader_error(path: str, text: str, exc: yaml.reader.ReaderError) -> PolicyError:

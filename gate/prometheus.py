@@ -4,7 +4,8 @@ Speaks the plain `/api/v1` API, so Thanos, Mimir, Cortex and VictoriaMetrics wor
 code. Every request goes through gate.http (deadline over the whole exchange, retries, size limits,
 secret masking); this module adds what is Prometheus's own: the form fields, the tenant header, the
 `status`/`warnings`/`data` envelope and the shape of results. Anything that makes a result
-untrustworthy (HTTP failure, partial data, warnings, malformed or non-finite samples) raises
+untrustworthy (HTTP failure, partial data: VictoriaMetrics' `isPartial` or Thanos' and Prometheus'
+`warnings`, malformed or non-finite samples) raises
 DataError: the SLO becomes inconclusive instead of silently healthy. Every message is masked.
 """
 
@@ -301,6 +302,14 @@ class PrometheusClient(http.Closing):
         if payload.get("status") != "success":
             detail = _api_error(payload) or f"status {_capped(repr(payload.get('status')))}"
             raise self._error(f"{subject}: Prometheus error: {self._http.excerpt(detail)}", expr)
+        partial = payload.get("isPartial")
+        if partial is True or (partial is not None and not isinstance(partial, bool)):
+            # VictoriaMetrics cluster: some vmstorage nodes did not answer, so sums and counts are short.
+            raise self._error(
+                "the answer is partial (isPartial: some storage nodes did not answer; the figures would "
+                "count only part of the data)",
+                expr,
+            )
         warnings = payload.get("warnings")
         if warnings:
             listed = "; ".join(str(w) for w in warnings) if isinstance(warnings, list) else str(warnings)

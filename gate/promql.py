@@ -27,6 +27,7 @@ from gate.promql_text import render as render_mapped
 PART_LABEL = "slo_gate_part"
 _SAFE_WINDOW = re.compile(r"[a-z0-9]+")
 _LABEL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_SAFE_GROUP = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")  # an SLO name
 QUERY_FIELDS = {"bad": "error_query", "good": "good_query", "total": "total_query"}
 # Prometheus' parse error position: `LINE:COL: parse error: MSG` (2.x, 3.x, Thanos, Mimir) or the
 # older `parse error at char N: MSG`. Bounded digit runs keep the search linear on any message.
@@ -35,11 +36,16 @@ _POSITION = re.compile(r"(?<![\d:])(\d{1,9}):(\d{1,9}): parse error: |parse erro
 
 @dataclass(frozen=True)
 class WindowSpec:
-    """A window to measure: `name` is how results refer to it, `duration` the PromQL range."""
+    """A window to measure: `name` is how results refer to it, `duration` the PromQL range.
+
+    `at`: the window ends at this fixed time instead of the query's evaluation time (a maintenance
+    window in the past: the query is wrapped in a one-step subquery pinned with `@`).
+    """
 
     name: str
     duration: str
     seconds: float
+    at: float | None = None
 
 
 def render(template: str, duration: str) -> str:
@@ -49,6 +55,16 @@ def render(template: str, duration: str) -> str:
 def seconds_duration(seconds: float) -> str:
     """A PromQL range for an arbitrary span (calendar windows): whole seconds, at least 1s."""
     return f"{max(1, math.floor(seconds))}s"
+
+
+def millis_duration(seconds: float) -> str:
+    """A PromQL range for a span to the millisecond (Prometheus' precision), at least 1ms."""
+    return f"{max(1, round(seconds * 1000))}ms"
+
+
+def timestamp(at: float) -> str:
+    """A time as PromQL reads it after `@`: unix seconds, to the millisecond."""
+    return f"{at:.3f}".rstrip("0").rstrip(".")
 
 
 def _bad_part(sli: SLI) -> tuple[str, str]:
@@ -71,7 +87,7 @@ class BatchPart:
 
     @property
     def field(self) -> str:
-        return QUERY_FIELDS[self.kind]
+        return QUERY_FIELDS.get(self.kind, "recorded series")
 
 
 @dataclass(frozen=True)
@@ -87,33 +103,98 @@ _JOIN = " or "
 _WRAP_HEAD = "label_replace(sum("
 
 
+@dataclass(frozen=True)
+class Piece:
+    """One part of a batch before joining: its kind and window (the part's label is `kind:window`),
+    the query text (`rendered`, mapped to the policy's template when it came from one) and what
+    wraps it inside the `sum(...)`."""
+
+    kind: str
+    window: WindowSpec
+    rendered: Rendered
+    head: str = ""
+    tail: str = ""
+    group: str = ""  # several SLOs in one query: the part's label is `group/kind:window`
+    # The text sets `slo_gate_part` itself, on each series it returns (several parts from one selector),
+    # with GROUP_MARK where the group's `group/` goes; it is not wrapped in sum() or label_replace.
+    labelled: bool = False
+
+
+GROUP_MARK = "<group>"
+
+
+def join(pieces: Sequence[Piece]) -> Batch:
+    """One instant query of every piece, each collapsed by `sum()` and tagged `slo_gate_part=kind:window`."""
+    texts: list[str] = []
+    parts: list[BatchPart] = []
+    length = 0
+    for piece in pieces:
+        names_ok = _SAFE_WINDOW.fullmatch(piece.window.name) and _SAFE_WINDOW.fullmatch(piece.kind)
+        if not names_ok or (piece.group and not _SAFE_GROUP.fullmatch(piece.group)):
+            raise ValueError(f"part {piece.group}/{piece.kind}:{piece.window.name} is not a safe label value")
+        if texts:
+            texts.append(_JOIN)
+            length += len(_JOIN)
+        if piece.labelled:
+            text = piece.rendered.text.replace(GROUP_MARK, f"{piece.group}/" if piece.group else "")
+            parts.append(
+                BatchPart(piece.kind, piece.window, length, length, length + len(text), piece.rendered)
+            )
+            texts.append(text)
+            length += len(text)
+            continue
+        head = _WRAP_HEAD + piece.head
+        label = (
+            f"{piece.group}/{piece.kind}:{piece.window.name}"
+            if piece.group
+            else f"{piece.kind}:{piece.window.name}"
+        )
+        tail = f'{piece.tail}), "{PART_LABEL}", "{label}", "", "")'
+        query_start = length + len(head)
+        query_end = query_start + len(piece.rendered.text)
+        parts.append(BatchPart(piece.kind, piece.window, length, query_start, query_end, piece.rendered))
+        texts += [head, piece.rendered.text, tail]
+        length = query_end + len(tail)
+    return Batch(text="".join(texts), parts=tuple(parts))
+
+
+def sli_pieces(sli: SLI, windows: Sequence[WindowSpec], kinds: Sequence[str] | None = None) -> list[Piece]:
+    """The bad (or good) and total pieces of every window; a window with `at` is pinned to that time."""
+    bad_kind, bad_template = _bad_part(sli)
+    pieces: list[Piece] = []
+    for window in windows:
+        head, tail = "", ""
+        if window.at is not None:  # the value at `at`: a one-step subquery ending there
+            head, tail = "last_over_time((", f")[1s:1s] @ {timestamp(window.at)})"
+        for kind, template in ((bad_kind, bad_template), ("total", sli.total_query)):
+            if kinds is None or kind in kinds:
+                pieces.append(Piece(kind, window, render_mapped(template, window.duration), head, tail))
+    return pieces
+
+
+def expression(kind: str, window: WindowSpec, text: str, *, labelled: bool = False) -> Piece:
+    """A piece that is not a policy query (a recorded series): errors in it are not the policy's.
+    `labelled`: the text tags its series' parts itself (see Piece.labelled)."""
+    return Piece(kind, window, Rendered(template=text, text=text, substitutions=()), labelled=labelled)
+
+
+def tagged(selector: str, part: str, source_label: str, regex: str, group_label: str = "") -> str:
+    """`selector`'s series, each tagged `slo_gate_part=<part>` where `$1`/`$2` in `part` are what `regex`
+    captures of the series' `source_label` (label_replace). With `group_label`, the part is prefixed
+    with that label's value and a `/` (label_join): one selector serves several SLOs of a query."""
+    if not group_label:
+        return f'label_replace({selector}, "{PART_LABEL}", "{GROUP_MARK}{part}", "{source_label}", "{regex}")'
+    scratch = f"{PART_LABEL}_kind"
+    replaced = f'label_replace({selector}, "{scratch}", "{part}", "{source_label}", "{regex}")'
+    return f'label_join({replaced}, "{PART_LABEL}", "/", "{group_label}", "{scratch}")'
+
+
 def batch(sli: SLI, windows: Sequence[WindowSpec], kinds: Sequence[str] | None = None) -> Batch:
     """One instant query returning bad (or good) and total for every window, each tagged by a label.
 
     `kinds` keeps only some parts (e.g. `("total",)`): used to send one query on its own.
     """
-    bad_kind, bad_template = _bad_part(sli)
-    pieces: list[str] = []
-    parts: list[BatchPart] = []
-    length = 0
-    for window in windows:
-        if not _SAFE_WINDOW.fullmatch(window.name):
-            raise ValueError(f"window name {window.name!r} is not a safe label value")
-        for kind, template in ((bad_kind, bad_template), ("total", sli.total_query)):
-            if kinds is not None and kind not in kinds:
-                continue
-            if pieces:
-                pieces.append(_JOIN)
-                length += len(_JOIN)
-            rendered = render_mapped(template, window.duration)
-            tail = f'), "{PART_LABEL}", "{kind}:{window.name}", "", "")'
-            query_start = length + len(_WRAP_HEAD)
-            parts.append(
-                BatchPart(kind, window, length, query_start, query_start + len(rendered.text), rendered)
-            )
-            pieces += [_WRAP_HEAD, rendered.text, tail]
-            length = query_start + len(rendered.text) + len(tail)
-    return Batch(text="".join(pieces), parts=tuple(parts))
+    return join(sli_pieces(sli, windows, kinds))
 
 
 def batch_query(sli: SLI, windows: Sequence[WindowSpec]) -> str:
@@ -177,9 +258,13 @@ def locate_error(batch: Batch, message: str) -> QueryFault | None:
     return QueryFault(part.field, part.window, position(part.rendered.template, in_template), detail)
 
 
+_COUNTING = ("increase(", "count_over_time(", "sum_over_time(")
+
+
 def uses_increase(total_query: str) -> bool:
-    """True when the total query already counts events (increase) rather than a per-second rate."""
-    return "increase(" in total_query and "rate(" not in total_query
+    """True when the total query already counts events (increase, or count_over_time / sum_over_time of
+    a 0/1 series) rather than a per-second rate."""
+    return any(f in total_query for f in _COUNTING) and "rate(" not in total_query
 
 
 def parse_batch(

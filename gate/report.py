@@ -19,6 +19,7 @@ from gate.models import (
     BudgetImpact,
     ChangeRisk,
     Decision,
+    Exclusion,
     GateRun,
     LLMReview,
     Reason,
@@ -108,11 +109,57 @@ def slo_json(slo: SLOBudget) -> dict[str, Any]:
         "events": slo.events,
         "status": slo.status,
         "reason": slo.reason,
+        "read_from": slo.read_from,
+        "read_fallback": slo.read_fallback,
+        "exclusions": [exclusion_json(e) for e in slo.exclusions],
+        "budget_remaining_unadjusted": slo.budget_remaining_unadjusted,
     }
     failed = [q for q in slo.queries if q.error]
     if failed:
         data["query"] = failed[0].expr
     return data
+
+
+def exclusion_json(exclusion: Exclusion) -> dict[str, Any]:
+    return {
+        "start": iso(exclusion.start),
+        "end": iso(exclusion.end),
+        "reasons": exclusion.reasons,
+        "bad_events": exclusion.bad,
+        "events": exclusion.total,
+        "budget_cost": exclusion.budget_cost,
+    }
+
+
+def exclusion_sentence(slo: SLOBudget, exclusion: Exclusion) -> str:
+    """`2026-10-19T16:00:00Z → 18:00:00Z (planned failover): 3827 of 191368 events bad, 7.5% of the budget`."""
+    start, end = iso(exclusion.start), iso(exclusion.end)
+    if start[:11] == end[:11]:
+        end = end[11:]
+    cost = (
+        f"{fmt_percent(exclusion.budget_cost)} of the budget"
+        if exclusion.budget_cost is not None
+        else "cost unknown"
+    )
+    return (
+        f"excluded {start} → {end} ({'; '.join(exclusion.reasons)}): "
+        f"{exclusion.bad:.0f} of {exclusion.total:.0f} events bad, {cost}"
+    )
+
+
+def read_notes(slo: SLOBudget) -> list[str]:
+    """What a reader should know about where an SLO's figures come from: raw instead of recorded series
+    (and why), and each maintenance window left out, with the budget left had it counted."""
+    notes = []
+    if slo.read_fallback:
+        notes.append(f"read raw: {slo.read_fallback}")
+    for exclusion in slo.exclusions:
+        notes.append(exclusion_sentence(slo, exclusion))
+    if slo.exclusions and slo.budget_remaining_unadjusted is not None:
+        notes.append(
+            f"budget left counting the excluded windows: {fmt_percent(slo.budget_remaining_unadjusted)}"
+        )
+    return notes
 
 
 def change_json(change: ChangeRisk) -> dict[str, Any]:
@@ -240,6 +287,7 @@ def budget_table_text(budgets: ServiceBudget) -> list[str]:
             lines.append(f"  ! {slo.name} inconclusive: {clean(slo.reason or '')}")
         for reason in slo.alert_reasons:
             lines.append(f"  ! {slo.name} {reason}")
+        lines += [f"  ~ {slo.name} {clean(note)}" for note in read_notes(slo)]
     return lines
 
 
@@ -459,6 +507,7 @@ def budget_table_markdown(budgets: ServiceBudget) -> list[str]:
     for slo in budgets.slos:
         if slo.status == "inconclusive":
             lines.append(f"\n> {md_escape(slo.name)}: {md_escape(slo.reason or '')}")
+        lines += [f"\n_{md_escape(slo.name)}: {md_escape(note)}_" for note in read_notes(slo)]
     return lines
 
 

@@ -75,6 +75,7 @@ class MetricsSettings:
     at: float | None = None
     snapshot: Path | None = None
     record_snapshot: Path | None = None
+    use_recorded: bool = False  # read the series `slo-gate rules` records, where they exist
 
     @classmethod
     def from_options(
@@ -87,6 +88,7 @@ class MetricsSettings:
         at_text: str | None,
         snapshot: Path | None,
         record_snapshot: Path | None,
+        use_recorded: bool = False,
     ) -> MetricsSettings:
         return cls(
             prometheus_url=prometheus_url or None,
@@ -96,6 +98,7 @@ class MetricsSettings:
             at=at_option(at_text),
             snapshot=snapshot,
             record_snapshot=writable_file(record_snapshot, "--record-snapshot"),
+            use_recorded=use_recorded,
         )
 
 

@@ -30,7 +30,9 @@ EXAMPLES = ROOT / "policies"
 DATA = Path(__file__).resolve().parent / "data" / "policies"
 BROKEN = DATA / "broken"
 
-ALLOWED_TOP = "apiVersion, service, description, paths, prometheus, slos, gate, audit, postmortem"
+ALLOWED_TOP = (
+    "apiVersion, service, description, paths, prometheus, slos, adjustments, gate, audit, postmortem"
+)
 ALLOWED_SLO = "name, description, objective, window, sli, min_events, breakdown"
 
 VALID = """\

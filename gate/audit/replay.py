@@ -17,6 +17,7 @@ from gate.audit.record import DecisionRecord, RecordedOverride, RecordedQuery
 from gate.errors import DataError
 from gate.measure import measure_policies
 from gate.models import ChangeRisk, Override, Sample
+from gate.policy import LoadedPolicy
 from gate.policy_load import load_policy_bytes
 
 __all__ = ["Replay", "replay"]
@@ -59,11 +60,27 @@ def _override(item: RecordedOverride | None) -> Override | None:
     )
 
 
+def _recorded_as_run(loaded: LoadedPolicy, record: DecisionRecord) -> LoadedPolicy:
+    """The policy with the SLOs the run read from recorded series (its --use-recorded) marked so: the
+    queries it holds show which (a recorded read names the info series and the SLO)."""
+    from gate import recording
+
+    names: set[str] = set()
+    for query in record.queries:
+        if recording.INFO in query.expr:
+            names |= recording.slo_names(query.expr)
+    if not names:
+        return loaded
+    slos = [slo.with_recorded() if slo.name in names else slo for slo in loaded.policy.slos]
+    return loaded.model_copy(update={"policy": loaded.policy.model_copy(update={"slos": slos})})
+
+
 def replay(record: DecisionRecord) -> Replay:
     """Decide `record` again from what it holds."""
     loaded = load_policy_bytes(record.policy.text.encode("utf-8"), record.policy.path)
     if record.gate_mode is not None:  # the run's --mode override
         loaded = loaded.with_mode(record.gate_mode)
+    loaded = _recorded_as_run(loaded, record)
     source = _RecordedSource(record.queries, record.id)
     [budgets] = measure_policies([loaded], source, record.evaluated_at_unix, concurrency=1)
     recorded_change = record.change

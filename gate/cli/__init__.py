@@ -4,7 +4,18 @@ Each command parses options into typed settings (gate/settings.py), calls the co
 (gate/compose.py) and maps the result to an exit code; see gate/cli/root.py for the error mapping.
 """
 
-from gate.cli import audit, gate_commands, objective, postmortem, report, serve, watch
+from gate.cli import audit, gate_commands, importer, objective, postmortem, report, rules, serve, watch
 from gate.cli.root import main
 
-__all__ = ["audit", "gate_commands", "main", "objective", "postmortem", "report", "serve", "watch"]
+__all__ = [
+    "audit",
+    "gate_commands",
+    "importer",
+    "main",
+    "objective",
+    "postmortem",
+    "report",
+    "rules",
+    "serve",
+    "watch",
+]

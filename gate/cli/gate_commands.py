@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
-from gate.cli.options import FORMATS, apply, format_option, metrics_options, model_options, policy_options
+from gate.cli.options import (
+    FORMATS,
+    apply,
+    format_option,
+    gate_defaults_option,
+    metrics_options,
+    model_options,
+    policy_options,
+)
 from gate.cli.root import emit, finish, main, runtime
 
 if TYPE_CHECKING:
@@ -176,6 +184,7 @@ def status(
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@gate_defaults_option
 @click.option(
     "--prometheus-url",
     help="Also send each SLI query to this Prometheus-compatible server and report those it rejects "
@@ -199,7 +208,8 @@ def validate(
     paths: tuple[Path, ...], prometheus_url: str | None, prometheus_headers: tuple[str, ...], timeout: float
 ) -> None:
     """Check policy files and folders offline (schema and PromQL syntax); report every error as
-    FILE:LINE: field: message (exit 2). With --prometheus-url, the server checks each query too."""
+    FILE:LINE: field: message (exit 2). Sloth, OpenSLO and Pyrra files are checked as what they
+    import to. With --prometheus-url, the server checks each query too."""
     from gate import compose
     from gate.settings import MetricsSettings
 

@@ -19,6 +19,7 @@ __all__ = [
     "apply",
     "audit_source_options",
     "format_option",
+    "gate_defaults_option",
     "metrics_options",
     "model_options",
     "policy_options",
@@ -37,9 +38,36 @@ def apply(func: F, options: list[Callable[[Any], Any]]) -> F:
     return cast(F, wrapped)
 
 
+GATE_DEFAULTS_HELP = (
+    "Gate settings (gate:, audit:, prometheus:, paths:, adjustments:, slo_defaults:) for Sloth, OpenSLO "
+    "and Pyrra files given as policies; on a pull request read from its base commit."
+)
+
+
+def gate_defaults_option(func: F) -> F:
+    """`--gate-defaults FILE`: the overlay imported specs take their gate settings from, for the whole
+    command (gate.policy_load.gate_defaults_file); the command itself never sees the option."""
+
+    @functools.wraps(func)
+    def scoped(*args: Any, **kwargs: Any) -> Any:
+        from gate.policy_load import gate_defaults_file
+
+        with gate_defaults_file(kwargs.pop("gate_defaults")):
+            return func(*args, **kwargs)
+
+    return click.option(
+        "--gate-defaults",
+        "gate_defaults",
+        type=click.Path(path_type=Path, dir_okay=False),
+        envvar="SLO_GATE_GATE_DEFAULTS",
+        show_envvar=True,
+        help=GATE_DEFAULTS_HELP,
+    )(cast(F, scoped))
+
+
 def policy_options(func: F) -> F:
     return apply(
-        func,
+        gate_defaults_option(func),
         [
             click.option(
                 "--policy",
@@ -71,6 +99,7 @@ _METRICS_FIELDS = (
     "at_text",
     "metrics_snapshot",
     "record_snapshot",
+    "use_recorded",
 )
 
 
@@ -117,6 +146,14 @@ _SERVER_OPTIONS = [
         help="Evaluation time for every query (RFC 3339 or unix seconds). Default: now, "
         "or the snapshot's time with --metrics-snapshot.",
     ),
+    click.option(
+        "--use-recorded",
+        is_flag=True,
+        envvar="SLO_GATE_USE_RECORDED",
+        show_envvar=True,
+        help="Read the series `slo-gate rules` records instead of raw counters, for every SLO "
+        "(per SLO: sli.recorded: true); raw queries, with the reason, where they are absent or stale.",
+    ),
 ]
 
 _SNAPSHOT_OPTIONS = [
@@ -151,6 +188,7 @@ def _collect_metrics(func: F) -> F:
             at_text=given["at_text"],
             snapshot=given["metrics_snapshot"],
             record_snapshot=given["record_snapshot"],
+            use_recorded=bool(given["use_recorded"]),
         )
         return func(*args, **kwargs)
 
