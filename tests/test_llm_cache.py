@@ -58,7 +58,7 @@ def test_a_second_classify_is_served_from_disk_with_the_first_calls_cost(
     assert len(fake.requests) == 1
     assert first.cached is False
     assert second.cached is True
-    assert second.verdict == first.verdict
+    assert second.value == first.value
     assert second.failure is None
     assert (second.input_tokens, second.output_tokens) == (2000, 80)
     assert second.cost_usd == first.cost_usd == pytest.approx((2000 * 1.0 + 80 * 5.0) / 1e6)
@@ -80,10 +80,10 @@ def test_failures_are_not_cached(fake: FakeAnthropic, tmp_path: Path) -> None:
     fake.enqueue(text_only("no tool"), tool(GOOD))
     client = classifier(fake, tmp_path)
     failed = client.classify(prompt)
-    assert failed.verdict is None
+    assert failed.value is None
     assert not entry(tmp_path, prompt.cache_key).exists()
     retried = client.classify(prompt)
-    assert retried.verdict is not None
+    assert retried.value is not None
     assert retried.cached is False
     assert len(fake.requests) == 2
 
@@ -100,7 +100,7 @@ def test_a_corrupt_cache_file_leads_to_a_fresh_request_and_is_replaced(
 
     fresh = client.classify(prompt)
     assert fresh.cached is False
-    assert fresh.verdict is not None
+    assert fresh.value is not None
     assert len(fake.requests) == 1
     assert client.classify(prompt).cached is True  # the rewritten file is good
     assert len(fake.requests) == 1
@@ -115,8 +115,8 @@ def test_an_unwritable_cache_directory_does_not_break_classify(fake: FakeAnthrop
 
     first = client.classify(prompt)
     second = client.classify(prompt)
-    assert first.verdict is not None
-    assert second.verdict is not None
+    assert first.value is not None
+    assert second.value is not None
     assert (first.cached, second.cached) == (False, False)
     assert len(fake.requests) == 2
 

@@ -24,7 +24,7 @@ LEVELS = list(RiskLevel)
 @dataclass(frozen=True)
 class Answer:
     model: str = "claude-haiku-4-5"
-    verdict: ModelVerdict | None = None
+    value: ModelVerdict | None = None
     failure: str | None = None
     input_tokens: int | None = 900
     output_tokens: int | None = 60
@@ -58,7 +58,7 @@ def review_record() -> LLMReview:
 
 answers = st.one_of(
     st.builds(
-        lambda r, c: Answer(verdict=verdict(r, c)),
+        lambda r, c: Answer(value=verdict(r, c)),
         st.sampled_from(["low", "medium", "high"]),
         st.sampled_from([c.value for c in Category]),
     ),
@@ -73,17 +73,17 @@ def test_final_risk_is_never_below_the_floor_whatever_the_model_says(
     result = apply_answer(floor_of(floor), answer, review_record())
     assert result.risk.rank >= floor.rank
     assert result.floor is floor
-    if answer.verdict is None:
+    if answer.value is None:
         assert result.risk is RiskLevel.HIGH
         assert not result.llm_used
     else:
-        assert result.risk is max(floor, RiskLevel(answer.verdict.risk), key=lambda level: level.rank)
+        assert result.risk is max(floor, RiskLevel(answer.value.risk), key=lambda level: level.rank)
         assert result.category is Category.CODE  # the model's category is advisory only
         assert result.llm_used
 
 
 def test_a_model_that_says_high_raises_a_low_floor() -> None:
-    result = apply_answer(floor_of(RiskLevel.LOW), Answer(verdict=verdict("high")), review_record())
+    result = apply_answer(floor_of(RiskLevel.LOW), Answer(value=verdict("high")), review_record())
     assert result.risk is RiskLevel.HIGH and result.floor is RiskLevel.LOW
     assert result.assessments[-1].reasons == [
         "model claude-haiku-4-5 rates it high → raises the risk (floor low)"
@@ -92,7 +92,7 @@ def test_a_model_that_says_high_raises_a_low_floor() -> None:
 
 
 def test_a_model_that_says_docs_does_not_make_a_code_change_exempt() -> None:
-    result = apply_answer(floor_of(RiskLevel.MEDIUM), Answer(verdict=verdict("low", "docs")), review_record())
+    result = apply_answer(floor_of(RiskLevel.MEDIUM), Answer(value=verdict("low", "docs")), review_record())
     assert result.category is Category.CODE and result.risk is RiskLevel.MEDIUM
     assert result.assessments[-1].category is Category.DOCS
 
@@ -119,7 +119,7 @@ def run_review(diff: str, advisor: Advisor, config: RiskConfig | None = None) ->
 
 
 def test_the_model_is_asked_even_when_the_floor_is_high_and_cannot_lower_it() -> None:
-    advisor = Advisor(Answer(verdict=verdict("low")))
+    advisor = Advisor(Answer(value=verdict("low")))
     workflow = DIFF.replace("app/x.py", ".github/workflows/ci.yml")
     result = run_review(workflow, advisor)
     assert len(advisor.prompts) == 1
@@ -131,7 +131,7 @@ def test_the_model_is_asked_even_when_the_floor_is_high_and_cannot_lower_it() ->
 
 
 def test_the_review_records_what_the_model_saw_and_cost() -> None:
-    advisor = Advisor(Answer(verdict=verdict("medium")))
+    advisor = Advisor(Answer(value=verdict("medium")))
     config = RiskConfig(llm=LLMConfig(model="claude-sonnet-4-5", max_input_tokens=4000))
     result = run_review(DIFF, advisor, config)
     assert len(advisor.prompts) == 1 and advisor.prompts[0].model == "claude-sonnet-4-5"

@@ -11,6 +11,7 @@ import click
 from gate.cli.options import (
     FORMATS,
     apply,
+    audit_sink_options,
     format_option,
     gate_defaults_option,
     metrics_options,
@@ -72,21 +73,11 @@ _RUN_OPTIONS = [
         type=click.Path(path_type=Path, dir_okay=False),
         help="Also write the JSON report here.",
     ),
-    click.option(
-        "--audit",
-        metavar="SINK",
-        envvar="SLO_GATE_AUDIT",
-        show_envvar=True,
-        help="Audit sink: none, git (each policy's audit.branch), git:BRANCH or file:PATH. "
+    *audit_sink_options(
+        "SINK",
+        "Audit sink: none, git (each policy's audit.branch), git:BRANCH or file:PATH. "
         "Default: git in GitHub Actions, none elsewhere.",
-    ),
-    click.option(
-        "--audit-remote",
-        default="origin",
-        show_default=True,
-        envvar="SLO_GATE_AUDIT_REMOTE",
-        show_envvar=True,
-        help="Git remote the audit branch is pushed to.",
+        "Git remote the audit branch is pushed to.",
     ),
     click.option(
         "--audit-branch",

@@ -17,6 +17,7 @@ __all__ = [
     "FORMATS",
     "SLACK_OPTIONS",
     "apply",
+    "audit_sink_options",
     "audit_source_options",
     "format_option",
     "gate_defaults_option",
@@ -25,6 +26,7 @@ __all__ = [
     "policy_options",
     "server_metrics_options",
     "slack_options",
+    "stacked",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -36,6 +38,11 @@ def apply(func: F, options: list[Callable[[Any], Any]]) -> F:
     for option in reversed(options):
         wrapped = option(wrapped)
     return cast(F, wrapped)
+
+
+def stacked(options: list[Callable[[Any], Any]]) -> Callable[[F], F]:
+    """A decorator applying `options` in order, for a list shared as `@stacked(...)`."""
+    return lambda func: apply(func, options)
 
 
 GATE_DEFAULTS_HELP = (
@@ -276,6 +283,26 @@ SLACK_OPTIONS = [
 def slack_options(func: F) -> F:
     """`--slack-webhook-url` and `--slack-channel` (raw values; the Runtime builds the client)."""
     return apply(func, SLACK_OPTIONS)
+
+
+def audit_sink_options(
+    metavar: str, audit_help: str, remote_help: str = "Git remote holding the audit branch."
+) -> list[Callable[[Any], Any]]:
+    """`--audit SINK` and `--audit-remote R` (raw values; AuditSettings.from_options reads them).
+
+    Commands differ only in what the sink is for, so they pass their own help texts.
+    """
+    return [
+        click.option("--audit", metavar=metavar, envvar="SLO_GATE_AUDIT", show_envvar=True, help=audit_help),
+        click.option(
+            "--audit-remote",
+            default="origin",
+            show_default=True,
+            envvar="SLO_GATE_AUDIT_REMOTE",
+            show_envvar=True,
+            help=remote_help,
+        ),
+    ]
 
 
 def audit_source_options(func: F) -> F:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Literal, cast
 
 import click
 
-from gate.cli.options import metrics_options, model_options
+from gate.cli.options import audit_sink_options, metrics_options, model_options, stacked
 from gate.cli.root import finish, main, runtime
 
 if TYPE_CHECKING:
@@ -39,21 +39,12 @@ if TYPE_CHECKING:
     help="A moment in the incident: the span where a page or ticket condition held nearest to it "
     "(within 12 h), widened to where the 1-minute burn rate first and last exceeded 1x.",
 )
-@click.option(
-    "--audit",
-    metavar="SINK",
-    envvar="SLO_GATE_AUDIT",
-    show_envvar=True,
-    help="Where the gate's decisions are read: none, git (the policy's audit.branch), git:BRANCH or "
-    "file:PATH. Default: git in GitHub Actions, none elsewhere.",
-)
-@click.option(
-    "--audit-remote",
-    default="origin",
-    show_default=True,
-    envvar="SLO_GATE_AUDIT_REMOTE",
-    show_envvar=True,
-    help="Git remote holding the audit branch.",
+@stacked(
+    audit_sink_options(
+        "SINK",
+        "Where the gate's decisions are read: none, git (the policy's audit.branch), git:BRANCH or "
+        "file:PATH. Default: git in GitHub Actions, none elsewhere.",
+    )
 )
 @click.option(
     "--format",

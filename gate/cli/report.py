@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING, cast
 
 import click
 
-from gate.cli.options import metrics_options, model_options, policy_options, slack_options
+from gate.cli.options import (
+    audit_sink_options,
+    metrics_options,
+    model_options,
+    policy_options,
+    slack_options,
+    stacked,
+)
 from gate.cli.root import finish, main, runtime
 
 if TYPE_CHECKING:
@@ -29,21 +36,12 @@ if TYPE_CHECKING:
     show_envvar=True,
     help="The span the report covers, ending at --at: 24h for a daily report, 7d for a weekly one.",
 )
-@click.option(
-    "--audit",
-    metavar="SINK",
-    envvar="SLO_GATE_AUDIT",
-    show_envvar=True,
-    help="Where the gate's decisions are read: none, git (each policy's audit.branch), git:BRANCH or "
-    "file:PATH. Default: git in GitHub Actions, none elsewhere.",
-)
-@click.option(
-    "--audit-remote",
-    default="origin",
-    show_default=True,
-    envvar="SLO_GATE_AUDIT_REMOTE",
-    show_envvar=True,
-    help="Git remote holding the audit branch.",
+@stacked(
+    audit_sink_options(
+        "SINK",
+        "Where the gate's decisions are read: none, git (each policy's audit.branch), git:BRANCH or "
+        "file:PATH. Default: git in GitHub Actions, none elsewhere.",
+    )
 )
 @click.option(
     "--format",

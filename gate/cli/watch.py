@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
-from gate.cli.options import SLACK_OPTIONS, apply, metrics_options, model_options, policy_options
+from gate.cli.options import (
+    SLACK_OPTIONS,
+    apply,
+    audit_sink_options,
+    metrics_options,
+    model_options,
+    policy_options,
+)
 from gate.cli.root import emit, finish, main, runtime
 
 if TYPE_CHECKING:
@@ -31,21 +38,11 @@ _NOTIFY_OPTIONS = [
         show_envvar=True,
         help="Also POST each notice as JSON to this URL (a credential: prefer the variable).",
     ),
-    click.option(
-        "--audit",
-        metavar="git:BRANCH|file:PATH",
-        envvar="SLO_GATE_AUDIT",
-        show_envvar=True,
-        help="The audit log the gate writes: deploys around an onset come from it; the state is kept "
+    *audit_sink_options(
+        "git:BRANCH|file:PATH",
+        "The audit log the gate writes: deploys around an onset come from it; the state is kept "
         "beside it unless --state says otherwise.",
-    ),
-    click.option(
-        "--audit-remote",
-        default="origin",
-        show_default=True,
-        envvar="SLO_GATE_AUDIT_REMOTE",
-        show_envvar=True,
-        help="Git remote holding the audit branch (and a git: state).",
+        "Git remote holding the audit branch (and a git: state).",
     ),
     click.option(
         "--state",

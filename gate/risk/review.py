@@ -29,12 +29,12 @@ __all__ = ["Answer", "RiskAdvisor", "apply_answer", "review_change"]
 
 
 class Answer(Protocol):
-    """What an advisor returns (gate.risk.claude.ModelAnswer has this shape)."""
+    """What an advisor returns (gate.risk.claude.ModelAnswer, a gate.llm ToolCallResult, has this shape)."""
 
     @property
     def model(self) -> str: ...
     @property
-    def verdict(self) -> ModelVerdict | None: ...
+    def value(self) -> ModelVerdict | None: ...
     @property
     def failure(self) -> str | None: ...
     @property
@@ -53,7 +53,7 @@ class RiskAdvisor(Protocol):
 
 def apply_answer(risk: ChangeRisk, answer: Answer, review: LLMReview) -> ChangeRisk:
     """Fold a model answer into the rule result. PURE; the result is never below `risk.floor`."""
-    verdict = answer.verdict
+    verdict = answer.value
     if verdict is None:
         failure = answer.failure or "no usable answer"
         assessment = RiskAssessment(
@@ -96,7 +96,7 @@ def apply_answer(risk: ChangeRisk, answer: Answer, review: LLMReview) -> ChangeR
 
 
 def _review_record(answer: Answer, prompt_tokens: int, stats: dict[str, object]) -> LLMReview:
-    verdict = answer.verdict
+    verdict = answer.value
     return LLMReview.model_validate(
         {
             "model": answer.model,

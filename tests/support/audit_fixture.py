@@ -91,7 +91,7 @@ class Answer:
     """A model's answer as the Claude client returns it (gate.risk.review.Answer)."""
 
     model: str
-    verdict: ModelVerdict | None
+    value: ModelVerdict | None
     failure: str | None = None
     input_tokens: int | None = 1834
     output_tokens: int | None = 97
@@ -109,7 +109,7 @@ class Advisor:
                 "signals": ["money formatting", "checkout path"],
             }
         )
-        return Answer(model=prompt.model, verdict=verdict)
+        return Answer(model=prompt.model, value=verdict)
 
 
 class FailingLedger:
