@@ -17,7 +17,6 @@ back as what it claims to be is refused, never written.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import random
 import re
@@ -40,6 +39,7 @@ from gate.audit.record import (
     parse_record,
 )
 from gate.errors import AuditError
+from gate.filelock import EXCLUSIVE, SHARED, locked_beside
 from gate.git import git_said
 
 __all__ = [
@@ -146,24 +146,12 @@ class FileSink:
     def __repr__(self) -> str:
         return f"FileSink({str(self.path)!r})"
 
-    @contextlib.contextmanager
-    def _locked(self, mode: int) -> Iterator[None]:
-        # A sidecar lock file, never deleted: removing a lock file lets two writers lock different inodes.
-        fd = os.open(
-            self.path.with_name(self.path.name + ".lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644
-        )
-        try:
-            fcntl.flock(fd, mode)
-            yield
-        finally:
-            os.close(fd)  # closing releases the lock
-
     def append(self, record: AuditRecord) -> Appended:
         body = record.body()
         key = idempotency_key(body)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self._locked(fcntl.LOCK_EX):
+            with locked_beside(self.path, EXCLUSIVE):
                 return self._append_locked(body, key)
         except OSError as exc:
             raise AuditError(
@@ -206,7 +194,7 @@ class FileSink:
             with contextlib.ExitStack() as stack:
                 # A shared lock keeps out a half-written line; a read-only directory has no writers.
                 with contextlib.suppress(OSError):
-                    stack.enter_context(self._locked(fcntl.LOCK_SH))
+                    stack.enter_context(locked_beside(self.path, SHARED))
                 content = self.path.read_bytes()
         except OSError as exc:
             raise AuditError(f"cannot read the audit log {self.path}: {exc.strerror or exc}") from None

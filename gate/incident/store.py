@@ -20,12 +20,11 @@ same way; parsing is bounded (gate.safejson).
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Final, Protocol, TypeVar
 
@@ -34,6 +33,7 @@ from pydantic import ValidationError
 from gate import safejson
 from gate.audit.sink import GitSink
 from gate.errors import AuditError
+from gate.filelock import EXCLUSIVE, SHARED, locked_beside
 from gate.incident.state import WatchState
 
 __all__ = [
@@ -120,17 +120,6 @@ class FileIncidentStore:
     def __repr__(self) -> str:
         return f"FileIncidentStore({str(self.path)!r})"
 
-    @contextlib.contextmanager
-    def _locked(self, mode: int) -> Iterator[None]:
-        fd = os.open(
-            self.path.with_name(self.path.name + ".lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644
-        )
-        try:
-            fcntl.flock(fd, mode)
-            yield
-        finally:
-            os.close(fd)
-
     def _read(self) -> bytes | None:
         try:
             with self.path.open("rb") as handle:
@@ -140,7 +129,7 @@ class FileIncidentStore:
 
     def load(self) -> WatchState:
         try:
-            with self._locked(fcntl.LOCK_SH):
+            with locked_beside(self.path, SHARED):
                 content = self._read()
         except OSError as exc:
             raise AuditError(f"cannot read the watch state {self.path}: {exc.strerror or exc}") from None
@@ -149,7 +138,7 @@ class FileIncidentStore:
     def update(self, change: Callable[[WatchState], tuple[WatchState, T]]) -> T:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self._locked(fcntl.LOCK_EX):
+            with locked_beside(self.path, EXCLUSIVE):
                 state, result = change(read_state(self._read(), self.location, self._warn))
                 self._replace(dump_state(state))
                 return result
