@@ -15,6 +15,7 @@ import click
 
 __all__ = [
     "FORMATS",
+    "POLICY_OPTION",
     "SLACK_OPTIONS",
     "apply",
     "audit_sink_options",
@@ -72,20 +73,24 @@ def gate_defaults_option(func: F) -> F:
     )(cast(F, scoped))
 
 
+POLICY_OPTION = click.option(
+    "--policy",
+    "-p",
+    "policies",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    envvar="SLO_GATE_POLICY",
+    show_envvar=True,
+    help="Policy file or folder (every *.yaml/*.yml in it). Repeatable. Default: policies",
+)
+
+
 def policy_options(func: F) -> F:
+    """`--policy` (repeatable), `--service` (repeatable) and `--gate-defaults`."""
     return apply(
         gate_defaults_option(func),
         [
-            click.option(
-                "--policy",
-                "-p",
-                "policies",
-                multiple=True,
-                type=click.Path(path_type=Path),
-                envvar="SLO_GATE_POLICY",
-                show_envvar=True,
-                help="Policy file or folder (every *.yaml/*.yml in it). Repeatable. Default: policies",
-            ),
+            POLICY_OPTION,
             click.option(
                 "--service",
                 "services",

@@ -7,7 +7,14 @@ from typing import TYPE_CHECKING, Literal, cast
 
 import click
 
-from gate.cli.options import audit_sink_options, metrics_options, model_options, stacked
+from gate.cli.options import (
+    POLICY_OPTION,
+    audit_sink_options,
+    gate_defaults_option,
+    metrics_options,
+    model_options,
+    stacked,
+)
 from gate.cli.root import finish, main, runtime
 
 if TYPE_CHECKING:
@@ -16,16 +23,8 @@ if TYPE_CHECKING:
 
 @main.command()
 @click.option("--service", required=True, envvar="SLO_GATE_SERVICE", show_envvar=True, help="The service.")
-@click.option(
-    "--policy",
-    "-p",
-    "policies",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    envvar="SLO_GATE_POLICY",
-    show_envvar=True,
-    help="Policy file or folder. Repeatable. Default: policies",
-)
+@POLICY_OPTION
+@gate_defaults_option
 @click.option("--slo", help="Only this SLO (default: the one whose incident consumed the most budget).")
 @metrics_options
 @click.option(
