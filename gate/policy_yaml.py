@@ -222,24 +222,21 @@ def too_large(path: str, size: int) -> PolicyError:
     )
 
 
-def parse_yaml(data: bytes, path: str) -> ParsedYAML:
-    """Parse one policy file's bytes, or raise `PolicyErrors` with every structural problem found."""
+def _policy_text(data: bytes, path: str) -> str:
+    """`data` as text, or PolicyErrors for a file over MAX_POLICY_BYTES or not UTF-8 (naming the line)."""
     if len(data) > MAX_POLICY_BYTES:
         raise PolicyErrors([too_large(path, len(data))])
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise PolicyErrors(
-            [
-                PolicyError(
-                    path,
-                    line,
-                    "",
-                    f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); save it as UTF-8",
-                )
-            ]
-        ) from None
+        why = f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); save it as UTF-8"
+        raise PolicyErrors([PolicyError(path, line, "", why)]) from None
+
+
+def parse_yaml(data: bytes, path: str) -> ParsedYAML:
+    """Parse one policy file's bytes, or raise `PolicyErrors` with every structural problem found."""
+    text = _policy_text(data, path)
 
     errors: list[PolicyError] = []
     try:
@@ -302,15 +299,7 @@ def parse_yaml_documents(data: bytes, path: str) -> list[ParsedYAML]:
     list of objects), each as plain data with its own line map; the same strictness as `parse_yaml`
     (no anchors, aliases, tags, duplicate keys; UTF-8; at most MAX_POLICY_BYTES), every problem at once.
     A document that is a list contributes each of its items (which must be mappings)."""
-    if len(data) > MAX_POLICY_BYTES:
-        raise PolicyErrors([too_large(path, len(data))])
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise PolicyErrors(
-            [PolicyError(path, line, "", f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save it as UTF-8")]
-        ) from None
+    text = _policy_text(data, path)
     errors: list[PolicyError] = []
     documents: list[ParsedYAML] = []
     try:

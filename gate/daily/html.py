@@ -14,9 +14,9 @@ import html
 from collections.abc import Sequence
 
 from gate.daily.model import VERDICTS, DailyReport, ServiceDaily, SLODaily
-from gate.daily.render import incident_span, pct, points, spend
+from gate.daily.render import incident_span, pct, slo_cells, spend
 from gate.postmortem.model import DeployFacts
-from gate.report import clean, fmt_burn, fmt_hours
+from gate.report import clean
 
 __all__ = ["CHART_HEIGHT", "CHART_WIDTH", "chart", "html_escape", "render_html"]
 
@@ -103,16 +103,7 @@ def _slo_row(slo: SLODaily) -> str:
             f"<tr><td>{html_escape(slo.name, 100)}</td><td>{html_escape(slo.window, 40)}</td>"
             f'<td colspan="8">inconclusive: {html_escape(slo.reason or "", 300)}</td></tr>'
         )
-    cells = [
-        pct(slo.budget_remaining),
-        points(slo.delta_24h),
-        points(slo.delta_7d),
-        fmt_burn(slo.burn_rates.get("1h")),
-        fmt_burn(slo.burn_rates.get("1d")),
-        slo.alert,
-        fmt_hours(slo.exhaustion_hours),
-        spend(slo.spent_pct),
-    ]
+    cells = slo_cells(slo)[2:]  # name and window get their own, wider cells
     numbers = "".join(f'<td class="num">{html_escape(c, 40)}</td>' for c in cells)
     return f"<tr><td>{html_escape(slo.name, 100)}</td><td>{html_escape(slo.window, 40)}</td>{numbers}</tr>"
 

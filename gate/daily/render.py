@@ -15,7 +15,15 @@ from gate.daily.model import VERDICTS, DailyReport, IncidentEntry, ServiceDaily,
 from gate.postmortem.model import DeployFacts
 from gate.report import clean, fmt_burn, fmt_hours, md_escape
 
-__all__ = ["SPARK_WIDTH", "render_json", "render_markdown", "render_text", "report_json", "sparkline"]
+__all__ = [
+    "SPARK_WIDTH",
+    "render_json",
+    "render_markdown",
+    "render_text",
+    "report_json",
+    "slo_cells",
+    "sparkline",
+]
 
 SPARK_WIDTH = 48
 _BARS = "▁▂▃▄▅▆▇█"
@@ -69,7 +77,8 @@ def spend(percent: float | None) -> str:
     return "—" if percent is None else f"{percent:.1f}%"
 
 
-def _slo_cells(slo: SLODaily) -> tuple[str, ...]:
+def slo_cells(slo: SLODaily) -> tuple[str, ...]:
+    """One SLO's table row as plain cells, unescaped (each renderer escapes for its sink). PURE."""
     if slo.status != "ok":
         return (slo.name, slo.window, "inconclusive", "—", "—", "—", "—", "—", "—", "—")
     return (
@@ -127,7 +136,7 @@ def render_text(report: DailyReport) -> str:
     for service in report.services:
         lines.append(f"{clean(service.service)}: {service.verdict.upper()}")
         lines += [f"  - {clean(r, 300)}" for r in service.verdict_reasons]
-        rows = [_SLO_HEADER, *(tuple(clean(c, 60) for c in _slo_cells(s)) for s in service.slos)]
+        rows = [_SLO_HEADER, *(tuple(clean(c, 60) for c in slo_cells(s)) for s in service.slos)]
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         lines += ["  " + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
         for slo in service.slos:
@@ -192,7 +201,7 @@ def render_markdown(report: DailyReport) -> str:
         ]
         for slo in s.slos:
             spark = sparkline([p.budget_remaining for p in slo.series]) if slo.series else "—"
-            cells = _slo_cells(slo)
+            cells = slo_cells(slo)
             named = [md_escape(c, 80) for c in cells[:2]]
             lines.append("| " + " | ".join([*named, *cells[2:]]) + f" | {spark} |")
         for i in s.incidents:
