@@ -524,7 +524,9 @@ def _aggregation(tokens: Sequence[Any], at: int, label: str, edits: list[tuple[i
         return _grouping(tokens, at + 2, label, keep=modifier == "by", edits=edits)
     if following.kind != "(":
         return at + 1  # not an aggregation call (a label or metric that happens to be named so)
-    close = _closing(tokens, at + 1)
+    from gate.promql_syntax import matching
+
+    close = matching(tokens, at + 1)
     if close is None:
         raise ValueError(f"an unclosed {tokens[at].text}(...)")
     after = tokens[close + 1] if close + 1 < len(tokens) else None
@@ -541,7 +543,9 @@ def _grouping(
     """Add `label` to (keep) or remove it from (not keep) the label list opened at tokens[opener]."""
     if opener >= len(tokens) or tokens[opener].kind != "(":
         raise ValueError("a grouping clause without its label list")
-    close = _closing(tokens, opener)
+    from gate.promql_syntax import matching
+
+    close = matching(tokens, opener)
     if close is None:
         raise ValueError("an unclosed label list")
     names = [t.text for t in tokens[opener + 1 : close] if t.kind in ("ident", "string")]
@@ -552,16 +556,3 @@ def _grouping(
         names = [name for name in names if name != label]
     edits.append((tokens[opener].start, tokens[close].end, "(" + ", ".join(names) + ")"))
     return close + 1
-
-
-def _closing(tokens: Sequence[Any], opener: int) -> int | None:
-    depth = 0
-    for index in range(opener, len(tokens)):
-        kind = tokens[index].kind
-        if kind in ("(", "{", "["):
-            depth += 1
-        elif kind in (")", "}", "]"):
-            depth -= 1
-            if depth == 0:
-                return index
-    return None

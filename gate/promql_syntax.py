@@ -26,7 +26,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-__all__ = ["MAX_TOKENS", "ParseBudget", "SyntaxProblem", "Token", "check", "parse_error", "tokenize"]
+__all__ = [
+    "MAX_TOKENS",
+    "ParseBudget",
+    "SyntaxProblem",
+    "Token",
+    "check",
+    "matching",
+    "parse_error",
+    "tokenize",
+]
 
 MAX_TOKENS: Final = 512
 # Characters that locating may hand to the parser for one file: ~20 errors in queries of ~100
@@ -274,7 +283,7 @@ class _Locator:
             if t.kind == "ident" and t.text in names and self.tokens[i + 1].kind == "("
         ]
         for i in calls[:_MAX_CALLS_TRIED]:
-            end = _matching(self.tokens, i + 1)
+            end = matching(self.tokens, i + 1)
             if end is None:
                 continue
             alone = self._parse(self.text[self.tokens[i].start : self.tokens[end].end])
@@ -323,7 +332,8 @@ def _stack(tokens: Sequence[Token]) -> list[Token] | None:
     return stack
 
 
-def _matching(tokens: Sequence[Token], opener: int) -> int | None:
+def matching(tokens: Sequence[Token], opener: int) -> int | None:
+    """The index of the bracket closing tokens[opener], or None when it is never closed. PURE."""
     depth = 0
     for index in range(opener, len(tokens)):
         kind = tokens[index].kind
