@@ -25,7 +25,6 @@ from gate.errors import GateError, UsageError
 from gate.git import ZERO_SHA
 from gate.gitdiff import EMPTY_TREE, first_parent, git_commit_messages, git_diff, git_files_named
 from gate.risk.diff import ParsedDiff, parse_unified_diff
-from gate.risk.kinds.infra import MARKERS
 
 if TYPE_CHECKING:
     from gate.github.api import PullFile
@@ -130,6 +129,8 @@ class GitRange:
         commits = tuple(git_commit_messages(self.base, self.head, cwd=self.cwd))
         base, head = (_short(self.base), _short(self.head)) if self.short else (self.base, self.head)
         origin = f"git diff {base}...{head}{self.label}"
+        from gate.risk.kinds.infra import MARKERS  # the rule tables load only for a whole-tree change
+
         markers = tuple(git_files_named(self.head, MARKERS, cwd=self.cwd))
         return RawChange(text, origin, commits=commits, markers=markers)
 

@@ -284,11 +284,11 @@ def gate_defaults_file(path: str | Path | None) -> Iterator[None]:
 def read_gate_defaults(tree: PolicyTree) -> Overlay | None:
     """The overlay named by `gate_defaults_file`, read from `tree` and validated; None when none is
     named, or when a commit (a PR's base) does not hold it yet: the built-in defaults then apply."""
-    from gate.importers.convert import Overlay
-
     path = _GATE_DEFAULTS.get()
     if path is None:
         return None
+    from gate.importers.convert import Overlay
+
     if not isinstance(tree, LocalTree) and tree.kind(path) == "missing":
         return None
     data = tree.read(path)
@@ -304,10 +304,12 @@ def read_gate_defaults(tree: PolicyTree) -> Overlay | None:
 
 def _load_all(data: bytes, path: str, overlay: Overlay | None) -> list[tuple[LoadedPolicy, LineMap]]:
     """One slo-gate policy file, or every policy a Sloth/OpenSLO/Pyrra file converts to."""
-    from gate.importers.convert import convert_file, is_foreign
+    from gate.importers.detect import is_foreign
 
     if not is_foreign(data):
         return [_load(data, path)]
+    from gate.importers.convert import convert_file
+
     out = []
     for imported in convert_file(data, path, overlay):
         text = imported.text.encode("utf-8")

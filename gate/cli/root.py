@@ -28,12 +28,12 @@ class GateGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         from gate.errors import GateError, PolicyErrors
-        from gate.report import clean
 
         try:
             return super().invoke(ctx)
         except PolicyErrors as exc:
             from gate.github.context import in_github_actions
+            from gate.report import clean  # only now: it loads the report models
 
             in_actions = in_github_actions(os.environ)
             for error in exc.errors:
@@ -52,6 +52,8 @@ class GateGroup(click.Group):
                     )
             ctx.exit(exc.exit_code)
         except GateError as exc:
+            from gate.report import clean
+
             click.echo(f"slo-gate: error: {clean(str(exc), 2000)}", err=True)
             ctx.exit(exc.exit_code)
 

@@ -12,13 +12,13 @@ loader's own (`validate_policy_data`), on the converted data with the spec's lin
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from gate.errors import PolicyError, PolicyErrors
 from gate.importers import openslo, pyrra, sloth
+from gate.importers.detect import is_foreign
 from gate.importers.render import policy_yaml
 from gate.importers.spec import Doc, Draft, Refused, rename
 from gate.policy import GateDefaults, Policy
@@ -26,12 +26,6 @@ from gate.policy_yaml import LineMap, parse_yaml_documents, sort_errors
 
 __all__ = ["Imported", "Overlay", "convert_file", "is_foreign"]
 
-# The version line of a spec this module reads, anywhere in the file (a list item or a later document).
-# Linear: no two adjacent parts can match the same characters (indentation, then `- `, then the key).
-_FOREIGN = re.compile(
-    r"(?m)^[ \t]*(?:-[ \t]+)?(?:apiVersion|version)[ \t]*:[ \t]*[\"']?"
-    r"(prometheus/v1|sloth\.slok\.dev/v1|openslo/v1alpha|openslo/v1|pyrra\.dev/v1alpha1)[\"']?[ \t]*(?:#.*)?$"
-)
 FORMATS = {
     "sloth": "Sloth prometheus/v1",
     "sloth-crd": "Sloth sloth.slok.dev/v1 PrometheusServiceLevel",
@@ -39,11 +33,6 @@ FORMATS = {
     "openslo/v1alpha": "OpenSLO v1alpha",
     "pyrra": "Pyrra pyrra.dev/v1alpha1 ServiceLevelObjective",
 }
-
-
-def is_foreign(data: bytes) -> bool:
-    """Whether a file is a Sloth, OpenSLO or Pyrra spec rather than a slo-gate policy (a linear scan)."""
-    return _FOREIGN.search(data.decode("utf-8", "replace")) is not None
 
 
 @dataclass(frozen=True)
