@@ -31,13 +31,13 @@ from .server import (
     PROMETHEUS_CONFIG,
     FixturePrometheus,
     FixtureUnavailable,
-    _free_port,
     _stop,
     _wait_ready,
     cache_root,
     cached_tsdb,
     find_binaries,
     generator_hash,
+    serve_tsdb,
 )
 
 _NAME = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*")
@@ -71,24 +71,7 @@ def _start_serving(prometheus: str, tsdb: Path, work: Path) -> tuple[subprocess.
     config = work / "prometheus.yml"
     config.write_text(PROMETHEUS_CONFIG)
     log = work / f"prometheus-{time.monotonic_ns()}.log"
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    with log.open("wb") as logf:
-        proc = subprocess.Popen(
-            [
-                prometheus,
-                f"--config.file={config}",
-                f"--storage.tsdb.path={tsdb}",
-                "--storage.tsdb.retention.time=3650d",
-                "--storage.tsdb.min-block-duration=2h",
-                "--storage.tsdb.max-block-duration=2h",
-                f"--web.listen-address=127.0.0.1:{port}",
-                "--log.level=warn",
-            ],
-            stdout=logf,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
+    proc, url = serve_tsdb(prometheus, config, tsdb, log)
     try:
         _wait_ready(url, proc, log, 60)
     except FixtureUnavailable:

@@ -246,6 +246,30 @@ class FixturePrometheus(QueryableFixture):
     dataset: Dataset = GATE
 
 
+def serve_tsdb(prometheus: str, config: Path, tsdb: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """Start Prometheus serving `tsdb` on a free loopback port (not yet ready); its output goes to `log`."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    with log.open("wb") as logf:
+        proc = subprocess.Popen(
+            [
+                prometheus,
+                f"--config.file={config}",
+                f"--storage.tsdb.path={tsdb}",
+                "--storage.tsdb.retention.time=3650d",
+                # the cached TSDB is already compacted: no background compaction during tests
+                "--storage.tsdb.min-block-duration=2h",
+                "--storage.tsdb.max-block-duration=2h",
+                f"--web.listen-address=127.0.0.1:{port}",
+                "--log.level=warn",
+            ],
+            stdout=logf,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    return proc, url
+
+
 def _wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -286,25 +310,7 @@ def running_fixture_prometheus(
         config.write_text(PROMETHEUS_CONFIG)
         log = Path(tmp) / "prometheus.log"
         for attempt in range(3):
-            port = _free_port()
-            url = f"http://127.0.0.1:{port}"
-            with log.open("wb") as logf:
-                proc = subprocess.Popen(
-                    [
-                        binaries.prometheus,
-                        f"--config.file={config}",
-                        f"--storage.tsdb.path={data}",
-                        "--storage.tsdb.retention.time=3650d",
-                        # the cached TSDB is already compacted: no background compaction during tests
-                        "--storage.tsdb.min-block-duration=2h",
-                        "--storage.tsdb.max-block-duration=2h",
-                        f"--web.listen-address=127.0.0.1:{port}",
-                        "--log.level=warn",
-                    ],
-                    stdout=logf,
-                    stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL,
-                )
+            proc, url = serve_tsdb(binaries.prometheus, config, data, log)
             try:
                 _wait_ready(url, proc, log, ready_timeout)
             except FixtureUnavailable:
