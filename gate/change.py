@@ -129,7 +129,8 @@ class GitRange:
         commits = tuple(git_commit_messages(self.base, self.head, cwd=self.cwd))
         base, head = (_short(self.base), _short(self.head)) if self.short else (self.base, self.head)
         origin = f"git diff {base}...{head}{self.label}"
-        from gate.risk.kinds.infra import MARKERS  # the rule tables load only for a whole-tree change
+        # The rule tables load when a git range is read, not at start-up.
+        from gate.risk.kinds.infra import MARKERS
 
         markers = tuple(git_files_named(self.head, MARKERS, cwd=self.cwd))
         return RawChange(text, origin, commits=commits, markers=markers)
