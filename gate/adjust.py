@@ -92,11 +92,13 @@ def _period_seconds(parts: Mapping[str, str]) -> float:
 
 
 def _rule(parts: Mapping[str, str], start: float) -> rrule:
-    from dateutil.rrule import rrulestr
+    from dateutil.rrule import rrule, rrulestr
 
     text = ";".join(f"{k}={v}" for k, v in parts.items() if k not in ("COUNT", "UNTIL"))
     built = rrulestr(text, dtstart=datetime.fromtimestamp(start, tz=UTC))
-    return built  # type: ignore[return-value]
+    if not isinstance(built, rrule):  # one RRULE line always gives one rule, never a set
+        raise ValueError(f"not a single recurrence rule: {text}")
+    return built
 
 
 def check_rule(text: str, start: float) -> str:

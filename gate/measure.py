@@ -20,7 +20,7 @@ import functools
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from gate import budget, promql, reads
 from gate.errors import DataError
@@ -373,6 +373,7 @@ class RangeSource(Protocol):
     ) -> list[RangeSeries]: ...
 
 
+@runtime_checkable
 class HistorySource(MetricsSource, RangeSource, Protocol):
     """A source that answers instant and range queries (a live backend; a snapshot cannot)."""
 

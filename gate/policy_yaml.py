@@ -18,8 +18,9 @@ the deepest line the line map knows for the error's path, with the field spelled
 
 from __future__ import annotations
 
+import contextlib
 import types
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Union, get_args, get_origin
 
@@ -234,18 +235,39 @@ def _policy_text(data: bytes, path: str) -> str:
         raise PolicyErrors([PolicyError(path, line, "", why)]) from None
 
 
+def _loader(path: str, text: str) -> _PolicyLoader:
+    try:
+        return _PolicyLoader(text)
+    except yaml.reader.ReaderError as exc:
+        raise PolicyErrors([_reader_error(path, text, exc)]) from None
+
+
+@contextlib.contextmanager
+def _composing(path: str, text: str, loader: _PolicyLoader, errors: list[PolicyError]) -> Iterator[None]:
+    """Compose inside the block; syntax and depth problems join `errors`, then the loader's own.
+
+    An unreadable character raises PolicyErrors at once: libyaml reads lazily, so it surfaces here.
+    """
+    try:
+        yield
+    except yaml.reader.ReaderError as exc:
+        raise PolicyErrors([_reader_error(path, text, exc)]) from None
+    except yaml.MarkedYAMLError as exc:
+        errors.append(_syntax_error(path, exc))
+    except _TooDeep as exc:
+        errors.append(PolicyError(path, exc.line, "", f"nested more than {MAX_DEPTH} levels deep"))
+    errors.extend(PolicyError(path, line, field, message) for line, field, message in loader.problems)
+
+
 def parse_yaml(data: bytes, path: str) -> ParsedYAML:
     """Parse one policy file's bytes, or raise `PolicyErrors` with every structural problem found."""
     text = _policy_text(data, path)
 
     errors: list[PolicyError] = []
-    try:
-        loader = _PolicyLoader(text)
-    except yaml.reader.ReaderError as exc:
-        raise PolicyErrors([_reader_error(path, text, exc)]) from None
+    loader = _loader(path, text)
     try:
         root: yaml.Node | None = None
-        try:
+        with _composing(path, text, loader, errors):
             if loader.check_node():
                 root = loader.compose_document()
                 if loader.check_node():
@@ -258,13 +280,6 @@ def parse_yaml(data: bytes, path: str) -> ParsedYAML:
                             "more than one YAML document ('---'); a policy file holds exactly one",
                         )
                     )
-        except yaml.reader.ReaderError as exc:  # libyaml reads lazily, so it surfaces here
-            raise PolicyErrors([_reader_error(path, text, exc)]) from None
-        except yaml.MarkedYAMLError as exc:
-            errors.append(_syntax_error(path, exc))
-        except _TooDeep as exc:
-            errors.append(PolicyError(path, exc.line, "", f"nested more than {MAX_DEPTH} levels deep"))
-        errors.extend(PolicyError(path, line, field, message) for line, field, message in loader.problems)
         if root is None:
             if not errors:
                 errors.append(PolicyError(path, 1, "", "the file is empty; expected a policy mapping"))
@@ -302,13 +317,10 @@ def parse_yaml_documents(data: bytes, path: str) -> list[ParsedYAML]:
     text = _policy_text(data, path)
     errors: list[PolicyError] = []
     documents: list[ParsedYAML] = []
-    try:
-        loader = _PolicyLoader(text)
-    except yaml.reader.ReaderError as exc:
-        raise PolicyErrors([_reader_error(path, text, exc)]) from None
+    loader = _loader(path, text)
     try:
         roots: list[yaml.Node] = []
-        try:
+        with _composing(path, text, loader, errors):
             while loader.check_node():
                 node = loader.compose_document()
                 if node is not None:
@@ -316,13 +328,6 @@ def parse_yaml_documents(data: bytes, path: str) -> list[ParsedYAML]:
                 if len(roots) > MAX_DOCUMENTS:
                     errors.append(PolicyError(path, None, "", f"more than {MAX_DOCUMENTS} YAML documents"))
                     break
-        except yaml.reader.ReaderError as exc:
-            raise PolicyErrors([_reader_error(path, text, exc)]) from None
-        except yaml.MarkedYAMLError as exc:
-            errors.append(_syntax_error(path, exc))
-        except _TooDeep as exc:
-            errors.append(PolicyError(path, exc.line, "", f"nested more than {MAX_DEPTH} levels deep"))
-        errors.extend(PolicyError(path, line, field, message) for line, field, message in loader.problems)
         for root in roots:
             items = root.value if isinstance(root, yaml.SequenceNode) else [root]
             for item in items:

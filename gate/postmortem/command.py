@@ -56,11 +56,13 @@ class PostmortemSettings:
 
 def history_source(source: MetricsSource, command: str) -> HistorySource:
     """The source when it can answer range queries; a snapshot cannot (UsageError)."""
-    if not callable(getattr(source, "range", None)):
+    from gate.measure import HistorySource
+
+    if not isinstance(source, HistorySource):
         raise UsageError(
             f"{command} reads burn history with range queries: give --prometheus-url, not a snapshot"
         )
-    return source  # type: ignore[return-value]  # checked above: it has `range`
+    return source
 
 
 def audit_records(rt: Runtime, audit: AuditSettings, policies: Sequence[LoadedPolicy]) -> list[AuditRecord]:
