@@ -28,12 +28,12 @@ from gate.models import (
 from gate.policy import LoadedPolicy, OverrideConfig, RiskConfig
 from gate.risk.diff import FileSpan, ParsedDiff, file_body
 from gate.risk.material import ChangeMaterial, content_assessment
-from gate.risk.review import Answer, RiskAdvisor, review_change
 from gate.risk.rules import assess_rules
 from gate.scope import scoped_indexes, select_policies
 
 if TYPE_CHECKING:
     from gate.audit.record import AuditRecord
+    from gate.risk.review import Answer, RiskAdvisor
 
 
 @dataclass(frozen=True)
@@ -123,6 +123,9 @@ def classify(
         if diff is None or change.material is None:
             note = "rules only: no diff for the model to read"
         else:
+            # Only now: the prompt, condensing and answer schema load when a model will read the diff.
+            from gate.risk.review import review_change
+
             spans: list[FileSpan] = [diff.spans[i] for i in indexes] if diff.spans else []
             return review_change(
                 risk,

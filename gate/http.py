@@ -35,6 +35,7 @@ import base64
 import contextvars
 import email.utils
 import math
+import os
 import random
 import re
 import ssl
@@ -185,7 +186,11 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
         bounded = _bounded(timeout, httpcore.ConnectTimeout)
-        return _DeadlineStream(self._inner.connect_tcp(host, port, bounded, local_address, socket_options))
+        # The socket module resolves a str host through the `idna` codec, whose first use imports
+        # ~35 ms of Unicode tables even for `127.0.0.1`; an ASCII name is its own IDNA form, so it
+        # goes as bytes (which getaddrinfo takes as they are).
+        name: Any = host.encode("ascii") if host.isascii() else host
+        return _DeadlineStream(self._inner.connect_tcp(name, port, bounded, local_address, socket_options))
 
     def connect_unix_socket(
         self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
@@ -208,6 +213,28 @@ def _bound_transport(transport: httpx.BaseTransport) -> httpx.BaseTransport:
         if not isinstance(inner, _DeadlineBackend):
             pool._network_backend = _DeadlineBackend(inner)
     return transport
+
+
+_SHOWN_URLS_KEPT: Final = 64  # distinct URLs a client remembers how to show (pagination links vary)
+_PROXY_VARIABLES: Final = frozenset({"http_proxy", "https_proxy", "all_proxy"})
+_shared_tls: ssl.SSLContext | None = None
+
+
+def _tls_context(scheme: str, environ: Mapping[str, str]) -> ssl.SSLContext:
+    """The TLS context a client's connections use.
+
+    A plain-http origin with no proxy in the environment never negotiates TLS (redirects are not
+    followed and other origins are refused), so it gets an empty context: it costs nothing, and since
+    it trusts no CA, any handshake through it fails rather than goes unverified. Every other client
+    shares one context built the way httpx builds its default (certifi, or SSL_CERT_FILE/SSL_CERT_DIR):
+    loading a CA bundle takes ~50 ms, once per process instead of once per client (watch rounds).
+    """
+    global _shared_tls
+    if scheme == "http" and not any(k.lower() in _PROXY_VARIABLES and v for k, v in environ.items()):
+        return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    if _shared_tls is None:
+        _shared_tls = httpx.create_ssl_context(trust_env=True)
+    return _shared_tls
 
 
 class _Client(httpx.Client):
@@ -564,6 +591,7 @@ class HttpClient(Closing):
         self._rules = rules or StatusRules()
         self._base = endpoint.url.rstrip("/")
         self._base_url = httpx.URL(self._base)
+        self._shown_urls: dict[str, str] = {}
         self._origin = _origin(self._base_url)
         headers = {"User-Agent": f"slo-gate/{__version__}", "Accept": "application/json"}
         headers.update(endpoint.auth_headers())
@@ -575,7 +603,13 @@ class HttpClient(Closing):
             if endpoint.max_connections is not None
             else httpx.Limits()
         )
-        self._http = _Client(headers=headers, follow_redirects=False, transport=transport, limits=limits)
+        self._http = _Client(
+            headers=headers,
+            follow_redirects=False,
+            transport=transport,
+            limits=limits,
+            verify=_tls_context(self._origin[0], os.environ),
+        )
 
     def __repr__(self) -> str:
         return f"HttpClient({self.endpoint!r})"
@@ -803,7 +837,18 @@ class HttpClient(Closing):
         return target
 
     def _shown(self, url: str) -> str:
-        """A request URL as messages show it: never its query, userinfo or a credential URL."""
+        """A request URL as messages show it: never its query, userinfo or a credential URL.
+
+        Every call names its URL in advance (in case it fails), and a client sends the same few
+        URLs over and over: each is worked out once (parsing a URL costs more than a small answer)."""
+        shown = self._shown_urls.get(url)
+        if shown is None:
+            shown = self._work_out_shown(url)
+            if len(self._shown_urls) < _SHOWN_URLS_KEPT:
+                self._shown_urls[url] = shown
+        return shown
+
+    def _work_out_shown(self, url: str) -> str:
         if self.endpoint.secret_url:
             return self.endpoint.display_base
         parsed = httpx.URL(url)

@@ -198,7 +198,7 @@ class PrometheusClient(http.Closing):
         kind, result = data.get("resultType"), data.get("result")
         samples = []
         if kind == "scalar":
-            samples.append(Sample(labels={}, value=self._point(result, {}, expr)[1]))
+            samples.append(Sample.model_construct(labels={}, value=self._point(result, {}, expr)[1]))
         elif kind == "vector":
             for item in self._series_list(result, expr):
                 labels = self._labels(item, expr)
@@ -206,7 +206,9 @@ class PrometheusClient(http.Closing):
                     raise self._error(
                         f"series {series_name(labels)} has no float value (native histogram?)", expr
                     )
-                samples.append(Sample(labels=labels, value=self._point(item["value"], labels, expr)[1]))
+                # _labels and _point checked the types: no second validation per series
+                value = self._point(item["value"], labels, expr)[1]
+                samples.append(Sample.model_construct(labels=labels, value=value))
         else:
             raise self._error(
                 f"unexpected resultType {_capped(repr(kind))} (expected vector or scalar)", expr

@@ -11,7 +11,6 @@ over the input is linear.
 from __future__ import annotations
 
 import json
-import re
 from array import array
 from itertools import accumulate
 from typing import Final
@@ -19,12 +18,6 @@ from typing import Final
 __all__ = ["MAX_DEPTH", "JSONError", "loads"]
 
 MAX_DEPTH: Final = 64  # a Prometheus answer is 5 levels deep, a GitHub timeline event about 6
-# A JSON string token; on text json.loads accepted, strings never overlap, so one left-to-right
-# pass is linear. The unrolled form ([^"\\]*(\\.[^"\\]*)*) does not backtrack on valid input.
-_STRING: Final = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
-_NOT_BRACKET: Final = re.compile(r"[^\[\]{}]+")
-# Opening brackets become +1, closing ones -1 (as signed bytes), so depth is a running sum in C.
-_STEPS: Final = str.maketrans({"[": "\x01", "{": "\x01", "]": "\xff", "}": "\xff"})
 
 
 class JSONError(ValueError):
@@ -60,17 +53,30 @@ def loads(raw: bytes | str, *, max_depth: int = MAX_DEPTH, constants: bool = Fal
         raise
     except ValueError as exc:  # JSONDecodeError, and int() refusing a number of 4300+ digits
         raise JSONError(_decode_message(exc), syntax=True) from None
-    # Fewer brackets than the limit cannot nest past it: most answers skip the scan.
-    if text.count("[") + text.count("{") > max_depth and nesting_depth(text) > max_depth:
+    # Fewer brackets than the limit cannot nest past it: most small answers skip the scan.
+    if (
+        text.count("[") + text.count("{") > max_depth
+        and nesting_depth(raw if isinstance(raw, bytes) else text) > max_depth
+    ):
         raise JSONError(f"nested deeper than {max_depth} levels")
     return value
 
 
-def nesting_depth(text: str) -> int:
-    """How deeply arrays and objects nest in `text`, which must be valid JSON."""
-    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
-    steps = array("b", brackets.translate(_STEPS).encode("latin-1"))
-    return max(accumulate(steps), default=0)
+# Opening brackets become +1, closing ones -1 (as signed bytes), every other byte goes: depth is then
+# a running sum, all of it computed in C.
+_STEPS: Final = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")
+_NOT_BRACKETS: Final = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def nesting_depth(text: str | bytes) -> int:
+    """How deeply arrays and objects nest in `text`, which must be valid JSON (brackets inside
+    strings do not count). Every step is one linear pass in C: drop escaped backslashes and quotes
+    (valid JSON has backslashes only inside strings), split on the remaining quotes (every other
+    piece is outside a string), keep the brackets, sum."""
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    unescaped = data.replace(b"\\\\", b"").replace(b'\\"', b"")
+    outside = b"".join(unescaped.split(b'"')[::2])
+    return max(accumulate(array("b", outside.translate(_STEPS, _NOT_BRACKETS))), default=0)
 
 
 def _refuse_constant(name: str) -> object:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import ssl
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, quote_plus
@@ -582,3 +583,60 @@ def test_nan_constants_load_when_asked_for() -> None:
 
 def test_nesting_depth_ignores_brackets_inside_strings() -> None:
     assert safejson.nesting_depth('[{"a": "]]]]", "b": ["[[["]}]') == 3
+    # escaped quotes and backslashes do not end a string early, as text or as bytes
+    tricky = r'["a\\", ["x\"]]"], {"k": "\\\"[[[", "\u00e9": "é{"}]'
+    assert json.loads(tricky) and safejson.nesting_depth(tricky) == 2
+    assert safejson.nesting_depth(tricky.encode()) == 2 and safejson.nesting_depth("1") == 0
+
+
+@given(
+    st.recursive(
+        st.none() | st.text(alphabet='[]{}"\\ab é'),
+        lambda kids: st.lists(kids) | st.dictionaries(st.text(alphabet='[]{}"\\'), kids),
+        max_leaves=40,
+    )
+)
+def test_nesting_depth_agrees_with_the_structure(value: object) -> None:
+    def depth(item: object) -> int:
+        if isinstance(item, list):
+            return 1 + max(map(depth, item), default=0)
+        if isinstance(item, dict):
+            return 1 + max(map(depth, item.values()), default=0)
+        return 0
+
+    assert safejson.nesting_depth(json.dumps(value, ensure_ascii=False)) == depth(value)
+
+
+def test_a_document_at_the_depth_limit_loads_and_one_past_it_does_not() -> None:
+    assert safejson.loads("[" * 64 + "]" * 64) is not None
+    with pytest.raises(safejson.JSONError, match="nested deeper than 64 levels"):
+        safejson.loads(('{"a": ' * 65 + "1" + "}" * 65).encode())
+
+
+# -- TLS context ------------------------------------------------------------------------------------
+
+
+def test_a_plain_http_origin_without_a_proxy_gets_a_context_that_trusts_nothing() -> None:
+    from gate.http import _tls_context
+
+    empty = _tls_context("http", {"PATH": "/bin", "NO_PROXY": "*"})
+    # No CA is loaded (that is the start-up saving), and nothing is relaxed: a handshake would fail.
+    assert empty.cert_store_stats()["x509_ca"] == 0
+    assert empty.verify_mode == ssl.CERT_REQUIRED and empty.check_hostname
+
+
+@pytest.mark.parametrize(
+    ("scheme", "environ"),
+    [
+        ("https", {}),
+        ("http", {"HTTPS_PROXY": "https://proxy.example.test:3128"}),
+        ("http", {"all_proxy": "http://proxy.example.test:3128"}),
+    ],
+)
+def test_tls_or_a_proxy_gets_the_shared_verifying_context(scheme: str, environ: dict[str, str]) -> None:
+    from gate.http import _tls_context
+
+    context = _tls_context(scheme, environ)
+    assert context is _tls_context("https", {})  # built once per process, not per client
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    assert context.cert_store_stats()["x509_ca"] > 0

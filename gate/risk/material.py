@@ -18,12 +18,15 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from gate.models import RiskAssessment, RiskLevel
 from gate.risk.diff import ParsedDiff, parse_unified_diff
-from gate.risk.injection import find_instructions
-from gate.risk.redact import redact
 from gate.risk.sanitize import strip_invisible
+
+if TYPE_CHECKING:
+    from gate.risk.injection import InstructionHit
+    from gate.risk.redact import Redaction
 
 __all__ = ["ChangeMaterial", "Finding", "content_assessment", "prepare_change"]
 
@@ -65,10 +68,30 @@ def _valid_unicode(text: str) -> str:
     return text
 
 
+def _redact(text: str) -> tuple[str, tuple[Redaction, ...]]:
+    """The text with its secrets replaced, and what was replaced."""
+    # The secret and instruction pattern tables take tens of ms to compile: they load with the first
+    # text there is to scan, so a run with none (an empty diff and no PR text) never pays for them.
+    if not text:
+        return text, ()
+    from gate.risk.redact import redact
+
+    done = redact(text)
+    return done.text, done.redactions
+
+
+def _instructions(text: str) -> list[InstructionHit]:
+    if not text:
+        return []
+    from gate.risk.injection import find_instructions
+
+    return find_instructions(text)
+
+
 def scrub(text: str) -> str:
     """Untrusted text made safe to send to a model: invalid Unicode and invisible characters gone,
     secrets redacted. The `scrub` that gate.llm.phrase takes for every untrusted value."""
-    return redact(strip_invisible(_valid_unicode(text))[0]).text
+    return _redact(strip_invisible(_valid_unicode(text))[0])[0]
 
 
 class _Scanner:
@@ -81,15 +104,15 @@ class _Scanner:
         """Strip, redact and scan one field of PR text; `where` names it in findings."""
         text, removed = strip_invisible(_valid_unicode(text))
         self.invisible += removed
-        redacted = redact(text)
+        cleaned, redactions = _redact(text)
         multi = "\n" in text
-        for found in redacted.redactions:
+        for found in redactions:
             place = f"{where} line {found.line}" if multi else where
             self.secrets.append(Finding(place, None, found.kind))
-        for hit in find_instructions(redacted.text):
+        for hit in _instructions(cleaned):
             place = f"{where} line {hit.line}" if multi else where
             self.instructions.append(Finding(place, None, hit.phrase))
-        return redacted.text
+        return cleaned
 
 
 def _clean_paths(parsed: ParsedDiff, scanner: _Scanner) -> ParsedDiff:
@@ -137,17 +160,16 @@ def prepare_change(
     if diff_text is not None:
         text, removed = strip_invisible(_valid_unicode(diff_text))
         scanner.invisible += removed
-        redacted = redact(text)
-        text = redacted.text
+        text, redactions = _redact(text)
         if parsed is None:
             parsed = parse_unified_diff(text)  # names come from the cleaned text: already redacted
         lines = tuple(text.split("\n"))
         file_at = _file_locator(parsed)
-        for found in redacted.redactions:
+        for found in redactions:
             path = file_at(found.line - 1)
             where = f"{path} (diff line {found.line})" if path else f"diff line {found.line}"
             scanner.secrets.append(Finding(where, path, found.kind))
-        for hit in find_instructions(text):
+        for hit in _instructions(text):
             path = file_at(hit.line - 1)
             where = f"{path} (diff line {hit.line})" if path else f"diff line {hit.line}"
             scanner.instructions.append(Finding(where, path, hit.phrase))
