@@ -39,10 +39,8 @@ def check_series(series: Iterable[tuple[Mapping[str, str], Iterable[float]]], *,
     every value is finite. Raises DataError naming up to five offending series."""
     bad = []
     for labels, values in series:
-        if not all(
-            isinstance(k, str) and k and k.isprintable() and isinstance(v, str) for k, v in labels.items()
-        ):
-            raise DataError(f"malformed labels on a series: {sorted(labels)!r:.200}", query=query)
+        if not well_formed_labels(labels):
+            raise DataError(f"malformed labels on a series: {sorted(labels, key=str)!r:.200}", query=query)
         odd = sorted({_fmt_value(v) for v in values if not math.isfinite(v)})
         if odd:
             bad.append(f"{series_name(labels)} = {'/'.join(odd)}")
@@ -50,6 +48,16 @@ def check_series(series: Iterable[tuple[Mapping[str, str], Iterable[float]]], *,
         named = "; ".join(bad[:_MAX_SERIES_NAMED])
         more = f" (and {len(bad) - _MAX_SERIES_NAMED} more)" if len(bad) > _MAX_SERIES_NAMED else ""
         raise DataError(f"non-finite values (NaN/Inf) in {len(bad)} series: {named}{more}", query=query)
+
+
+def well_formed_labels(labels: Mapping[Any, Any]) -> bool:
+    """Every label name is non-empty printable text and every value is text. Checked with joins, in
+    C: a 1000-SLO answer has 100,000 labels."""
+    try:
+        "".join(labels.values())  # TypeError: a value that is not text
+        return all(labels) and "".join(labels).isprintable()
+    except TypeError:  # a name that is not text
+        return False
 
 
 def _fmt_value(value: float) -> str:
