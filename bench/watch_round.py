@@ -339,6 +339,9 @@ def _storm(url: str, per_second: int, seconds: int) -> tuple[list[float], list[i
 
 def rss_child(prom_url: str, rounds: int, folder: str, slack_url: str) -> int:
     """Runs in its own process: `watch --every` for `rounds` rounds; prints RSS (KiB) per round."""
+    import gc
+
+    from gate.cli.root import GC_THRESHOLDS, long_running
     from gate.compose import Runtime
     from gate.settings import MetricsSettings, ModelSettings, NotifySettings
     from gate.watch.command import watch
@@ -374,6 +377,8 @@ def rss_child(prom_url: str, rounds: int, folder: str, slack_url: str) -> int:
         rounds=rounds,
         output_format="json",
     )
+    gc.set_threshold(*GC_THRESHOLDS)  # as the command line does: high for any command...
+    long_running()  # ...and back to CPython's for watch --every
     try:
         watch(settings, rt, emit=emit, stop=Instant())
     finally:

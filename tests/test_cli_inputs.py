@@ -205,3 +205,44 @@ def test_an_all_zeros_base_on_a_root_commit_is_a_whole_tree_change_at_high_risk(
     reasons = [r for a in document["change"]["assessments"] for r in a["reasons"]]
     assert any("root commit" in r and "whole tree" in r for r in reasons), reasons
     assert {s["service"] for s in document["services"]} == {"checkout", "payments", "search"}
+
+
+# ---- the cycle collector -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def gc_thresholds() -> Iterator[None]:
+    import gc
+
+    before = gc.get_threshold()
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
+@pytest.mark.usefixtures("gc_thresholds")
+def test_a_command_collects_cycles_rarely_and_a_long_running_one_as_cpython_does(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import gc
+
+    import gate.cli.serve
+    import gate.cli.watch
+    from gate.cli.root import CPYTHON_GC_THRESHOLDS, GC_THRESHOLDS, long_running
+
+    gc.set_threshold(*CPYTHON_GC_THRESHOLDS)
+    assert run_cli().exit_code == 0
+    assert gc.get_threshold() == GC_THRESHOLDS and GC_THRESHOLDS[0] > CPYTHON_GC_THRESHOLDS[0]
+    long_running()
+    assert gc.get_threshold() == CPYTHON_GC_THRESHOLDS
+
+    calls: list[str] = []
+    monkeypatch.setattr(gate.cli.watch, "long_running", lambda: calls.append("watch"))
+    monkeypatch.setattr(gate.cli.serve, "long_running", lambda: calls.append("serve"))
+    missing = str(tmp_path / "none")
+    run_cli("watch", "--once", "--policy", missing, "--metrics-snapshot", missing)
+    assert calls == []  # one round: a one-shot command
+    run_cli("watch", "--every", "1m", "--policy", missing, "--metrics-snapshot", missing)
+    run_cli("serve", "--policy", missing, "--metrics-snapshot", missing, "--listen", "127.0.0.1:1")
+    assert calls == ["watch", "serve"]

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from gate.cli.options import metrics_options, policy_options
-from gate.cli.root import main, runtime
+from gate.cli.root import long_running, main, runtime
 from gate.cli.watch import notify_options, notify_settings
 
 if TYPE_CHECKING:
@@ -83,6 +83,7 @@ def serve(
         workers=workers,
         dry_run=dry_run,
     )
+    long_running()
     with runtime() as rt:
         result = command.serve(settings, rt)
     sys.exit(result.exit_code)  # the receiver logs as it goes; nothing is left to print

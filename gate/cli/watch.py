@@ -22,7 +22,7 @@ from gate.cli.options import (
     model_options,
     policy_options,
 )
-from gate.cli.root import emit, finish, main, runtime
+from gate.cli.root import emit, finish, long_running, main, runtime
 
 if TYPE_CHECKING:
     from gate.settings import MetricsSettings, ModelSettings, NotifySettings
@@ -175,6 +175,8 @@ def watch(
         output_format=cast("WatchFormat", output_format),
         postmortem_out=postmortem_out,
     )
+    if every is not None:
+        long_running()
     with runtime() as rt:
         result = command.watch(settings, rt, emit=emit)
     if not result.text:  # --every printed each round as it ended
