@@ -165,14 +165,23 @@ class _Builder:
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        return self._scalar(node)
+        return self._scalar(node, path)
 
-    def _scalar(self, node: yaml.Node) -> Any:
+    def _scalar(self, node: yaml.Node, path: NodePath) -> Any:
         if node.tag in (_MERGE_TAG, _VALUE_TAG):
             return node.value
         try:
             return self.loader.construct_object(node)
         except yaml.YAMLError:  # pragma: no cover - every implicit tag of SafeLoader has a constructor
+            return node.value
+        except (ValueError, OverflowError) as exc:  # `2026-13-45` has a date's shape but is none
+            self.problems.append(
+                (
+                    node.start_mark.line + 1,
+                    field_name(path),
+                    f"{_shown(node.value)} reads as a date YAML cannot hold ({exc}); quote it if it is text",
+                )
+            )
             return node.value
 
     def _mapping(self, node: yaml.MappingNode, path: NodePath) -> dict[str, Any]:
@@ -187,7 +196,7 @@ class _Builder:
             if key_node.tag == _MERGE_TAG:
                 self.problems.append((line, where, "merge keys (<<) are not allowed; repeat the keys"))
                 continue
-            key = self._scalar(key_node)
+            key = self._scalar(key_node, path)
             if not isinstance(key, str):
                 shown = "null" if key is None else str(key).lower() if isinstance(key, bool) else str(key)
                 self.problems.append(
@@ -339,7 +348,10 @@ def _plain_scalar(loader: _PolicyLoader, event: Any) -> Any:
         return event.value
     if tag in (_MERGE_TAG, _VALUE_TAG):
         raise _NotPlain
-    return loader.construct_object(yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark))
+    try:
+        return loader.construct_object(yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark))
+    except (ValueError, OverflowError):  # a date that is none: the full path reports it
+        raise _NotPlain from None
 
 
 def parse_yaml(data: bytes, path: str) -> ParsedYAML:

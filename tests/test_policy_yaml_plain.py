@@ -7,6 +7,7 @@ unchanged.
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gate.errors import PolicyErrors
-from gate.policy_yaml import _composed_parse, _plain_parse, parse_yaml
+from gate.policy_yaml import _composed_parse, _plain_parse, parse_yaml, parse_yaml_documents
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -115,6 +116,8 @@ def test_dumped_data_reads_the_same_both_ways(data: dict[str, Any], flow: bool |
         "a:\n\tb: 1\n",
         "a: " + "[" * 70 + "]" * 70 + "\n",
         "a: b: c\n",
+        "a: 2026-13-45\n",
+        "- 2026-02-30\n",
     ],
 )
 def test_anything_the_full_path_reports_makes_the_fast_path_step_aside(text: str) -> None:
@@ -141,3 +144,18 @@ def test_the_fast_path_keeps_the_lines_of_keys_and_items() -> None:
         ("b", 1, "c"): 5,
         ("d",): 6,
     }
+
+
+def test_a_date_that_is_none_is_a_located_error_not_a_traceback() -> None:
+    text = b"apiVersion: slo-gate/v1\nadjustments:\n  - start: 2026-13-45T00:00:00Z\n2026-02-30: x\n"
+    with pytest.raises(PolicyErrors) as caught:
+        parse_yaml(text, "p.yaml")
+    shown = [str(error) for error in caught.value.errors]
+    assert shown == [
+        "p.yaml:3: adjustments[0].start: '2026-13-45T00:00:00Z' reads as a date YAML cannot hold "
+        "(month must be in 1..12); quote it if it is text",
+        "p.yaml:4: '2026-02-30' reads as a date YAML cannot hold (day is out of range for month); "
+        "quote it if it is text",
+    ]
+    with pytest.raises(PolicyErrors, match=re.escape("spec.yaml:2: slos[0].since: '2026-99-01'")):
+        parse_yaml_documents(b"version: x\nslos: [{since: 2026-99-01}]\n", "spec.yaml")
